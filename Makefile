@@ -1,0 +1,37 @@
+# `make run` and `make test` do every set-up step themselves on a fresh machine.
+PYTHON ?= $(shell command -v python3.13 || echo python3.13)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format schema bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sannong seed --if-empty
+	$(BIN)/sannong serve
+
+test: $(STAMP)
+	$(BIN)/ruff check sannong tests bench
+	$(BIN)/ruff format --check sannong tests bench
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check --fix sannong tests bench
+	$(BIN)/ruff format sannong tests bench
+
+schema: $(STAMP)
+	$(BIN)/sannong export-schema > schema.graphql
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.round_trips
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Sannong (三农): one GraphQL API for rural information services."""

@@ -1,0 +1,115 @@
+"""The ASGI application: /graphql, /healthz, /readyz, /metrics."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import aiohttp
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pymongo import AsyncMongoClient
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from sannong.api.context import Services
+from sannong.api.graphql import GraphQLView
+from sannong.api.middleware import BodyLimit, RequestObserver
+from sannong.api.schema import build_schema
+from sannong.db.client import open_client
+from sannong.db.indexes import ensure_indexes
+from sannong.integrations.sms import HttpSms, OutboxSms, SmsProvider
+from sannong.logs import configure_logging
+from sannong.security import Passwords
+from sannong.settings import Settings, get_settings
+
+log = logging.getLogger("sannong.app")
+
+READY_TIMEOUT_SECONDS = 2.5
+
+
+async def _ensure_indexes_when_reachable(services: Services) -> None:
+    """Indexes are applied at start; a database that is down then gets them when it is back."""
+    delay = 1.0
+    while True:
+        try:
+            await ensure_indexes(services.db)
+            return
+        except Exception:
+            log.warning("database not reachable, indexes will be applied later")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+
+def create_app(
+    settings: Settings | None = None, client: AsyncMongoClient | None = None
+) -> Starlette:
+    settings = settings or get_settings()
+    configure_logging()
+    if client is None and settings.mongodb_uri is None:
+        raise RuntimeError("SANNONG_MONGODB_URI is not set; start with `sannong serve`")
+    client = client or open_client(settings.mongodb_uri or "", settings.db_timeout_ms)
+    db = client[settings.database]
+    http_session: aiohttp.ClientSession | None = None
+
+    def sms_provider() -> SmsProvider:
+        nonlocal http_session
+        if settings.sms_gateway_url is None:
+            return OutboxSms(db)
+        http_session = aiohttp.ClientSession()
+        return HttpSms(
+            db,
+            http_session,
+            settings.sms_gateway_url,
+            token=settings.sms_gateway_token,
+            timeout=settings.sms_timeout_seconds,
+            retries=settings.sms_retries,
+        )
+
+    services = Services(settings=settings, db=db, passwords=Passwords(settings), sms=OutboxSms(db))
+    view = GraphQLView(build_schema(settings), services)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services.sms = sms_provider()
+        indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
+        app.state.services = services
+        try:
+            yield
+        finally:
+            indexing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await indexing
+            if http_session is not None:
+                await http_session.close()
+            await client.close()
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await asyncio.wait_for(db.command("ping"), READY_TIMEOUT_SECONDS)
+        except Exception:
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(
+        routes=[
+            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        middleware=[
+            Middleware(RequestObserver),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
+        lifespan=lifespan,
+    )

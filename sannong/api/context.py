@@ -1,0 +1,68 @@
+"""Per-request context: the process-wide services, the viewer and the loaders."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+from starlette.requests import HTTPConnection
+from strawberry.dataloader import DataLoader
+
+from sannong.auth import Viewer, resolve_token
+from sannong.errors import Unauthenticated
+from sannong.integrations.sms import SmsProvider
+from sannong.security import Passwords
+from sannong.settings import Settings
+
+
+@dataclass
+class Services:
+    """What lives as long as the process: built once in the app's lifespan."""
+
+    settings: Settings
+    db: AsyncDatabase
+    passwords: Passwords
+    sms: SmsProvider
+
+
+@dataclass
+class Context:
+    services: Services
+    request: HTTPConnection
+    loaders: dict[type, DataLoader[Any, Any]] = field(default_factory=dict)
+    _viewer: Viewer | None = None
+    _viewer_loaded: bool = False
+
+    @property
+    def db(self) -> AsyncDatabase:
+        return self.services.db
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def client_address(self) -> str:
+        return self.request.client.host if self.request.client else "unknown"
+
+    def bearer_token(self) -> str | None:
+        header = self.request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        return token.strip()
+
+    async def viewer(self) -> Viewer | None:
+        """The signed-in person, or None when no token was sent; a bad token is an error."""
+        if not self._viewer_loaded:
+            token = self.bearer_token()
+            if token is not None:
+                session, user = await resolve_token(self.db, token)
+                self._viewer = Viewer.from_docs(user, session)
+            self._viewer_loaded = True
+        return self._viewer
+
+    async def require_viewer(self) -> Viewer:
+        viewer = await self.viewer()
+        if viewer is None:
+            raise Unauthenticated()
+        return viewer

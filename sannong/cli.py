@@ -1,0 +1,158 @@
+"""`sannong serve | seed | export-schema | create-admin`."""
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sannong.settings import Settings, get_settings
+
+
+@contextmanager
+def database_uri(settings: Settings) -> Iterator[str]:
+    """The configured MongoDB, or the embedded server started for as long as the block runs."""
+    if settings.mongodb_uri:
+        yield settings.mongodb_uri
+        return
+    from sannong.db.embedded import EmbeddedServer
+
+    server = EmbeddedServer(path=settings.data_dir / "sannong.sqlite", port=settings.embedded_port)
+    uri = server.start()
+    try:
+        yield uri
+    finally:
+        server.stop()
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> None:
+    import uvicorn
+
+    with database_uri(settings) as uri:
+        os.environ["SANNONG_MONGODB_URI"] = uri  # the workers read it
+        print(f"Sannong 正在运行: http://{args.host}:{args.port}/graphql", flush=True)
+        uvicorn.run(
+            "sannong.api.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="warning",
+            proxy_headers=True,
+        )
+
+
+async def _with_db[T](settings: Settings, uri: str, work: "callable[..., T]") -> T:  # type: ignore[valid-type]
+    from sannong.db.client import open_client
+
+    client = open_client(uri, settings.db_timeout_ms)
+    try:
+        return await work(client[settings.database])
+    finally:
+        await client.close()
+
+
+def seed(args: argparse.Namespace, settings: Settings) -> None:
+    from sannong.db.seed import DEMO_ACCOUNTS, is_empty
+    from sannong.db.seed import seed as run_seed
+    from sannong.security import Passwords
+
+    async def work(db) -> bool:  # type: ignore[no-untyped-def]
+        if args.if_empty and not await is_empty(db):
+            return False
+        await run_seed(db, Passwords(settings), reset=args.reset)
+        return True
+
+    with database_uri(settings) as uri:
+        seeded = asyncio.run(_with_db(settings, uri, work))
+    print("演示数据已写入" if seeded else "数据库已有数据，跳过演示数据")
+    print("演示账号 (demo accounts):")
+    for account in DEMO_ACCOUNTS:
+        print(
+            f"  {account.role.value:<15} {account.name}"
+            f"  手机号 {account.phone}  密码 {account.password}"
+        )
+
+
+def export_schema(args: argparse.Namespace, settings: Settings) -> None:
+    from sannong.api.schema import build_schema
+
+    sys.stdout.write(build_schema(settings).as_str() + "\n")
+
+
+def create_admin(args: argparse.Namespace, settings: Settings) -> None:
+    from sannong.auth import Role
+    from sannong.rules.accounts import create_user
+    from sannong.security import Passwords
+    from sannong.types.common import UserErrors
+    from sannong.validation import Checks
+
+    password = os.environ.get("SANNONG_ADMIN_PASSWORD") or getpass.getpass("密码: ")
+    checks = Checks()
+    phone = checks.phone("phone", args.phone)
+    checks.password("password", password)
+    name = checks.text("name", args.name, label="姓名", max_length=20)
+    if checks.errors:
+        sys.exit("; ".join(error.message for error in checks.errors))
+
+    async def work(db):  # type: ignore[no-untyped-def]
+        scope = await db.regions.find_one({"_id": args.region})
+        village = await db.regions.find_one({"_id": args.village or args.region})
+        if scope is None or village is None:
+            sys.exit("地区不存在，请先运行 sannong seed 或检查地区代码")
+        try:
+            await create_user(
+                db,
+                Passwords(settings),
+                phone=phone,
+                password=password,
+                name=name or "",
+                village=village,
+                role=Role.PLATFORM_ADMIN,
+                scope=scope,
+            )
+        except UserErrors as failed:
+            sys.exit(str(failed))
+
+    with database_uri(settings) as uri:
+        asyncio.run(_with_db(settings, uri, work))
+    print(f"已创建平台管理员 {name}，管理地区 {args.region}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = get_settings()
+    parser = argparse.ArgumentParser(prog="sannong", description="三农信息服务平台")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("serve", help="serve the API (starts the embedded database if needed)")
+    p.add_argument("--host", default=settings.host)
+    p.add_argument("--port", type=int, default=settings.port)
+    p.add_argument("--workers", type=int, default=settings.workers)
+    p.set_defaults(run=serve)
+
+    p = commands.add_parser("seed", help="write the demo data (idempotent)")
+    p.add_argument("--reset", action="store_true", help="drop every collection first")
+    p.add_argument("--if-empty", action="store_true", help="only when the database is empty")
+    p.set_defaults(run=seed)
+
+    p = commands.add_parser("export-schema", help="print the GraphQL SDL")
+    p.set_defaults(run=export_schema)
+
+    p = commands.add_parser(
+        "create-admin",
+        help="create a platform admin (password from SANNONG_ADMIN_PASSWORD or a prompt)",
+    )
+    p.add_argument("--phone", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--region", required=True, help="division code of the region administered")
+    p.add_argument("--village", help="division code of the admin's own village")
+    p.set_defaults(run=create_admin)
+
+    args = parser.parse_args(argv)
+    args.run(args, settings)
+
+
+if __name__ == "__main__":
+    main()

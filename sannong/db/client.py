@@ -1,0 +1,72 @@
+"""The one database client of a process, and the counter of commands per request."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from prometheus_client import Counter
+from pymongo import AsyncMongoClient, monitoring
+from pymongo.asynchronous.database import AsyncDatabase
+
+DB_COMMANDS = Counter("sannong_db_commands_total", "Database commands sent", ["command"])
+
+# Commands bookkeeping the driver sends on its own; they are not the request's work.
+_IGNORED = frozenset({"endSessions", "hello", "isMaster", "ismaster", "killCursors"})
+
+
+@dataclass
+class CommandTally:
+    names: list[str] = field(default_factory=list)
+    parent: "CommandTally | None" = None  # an enclosing tally counts the same commands
+
+    @property
+    def count(self) -> int:
+        return len(self.names)
+
+
+_current_tally: ContextVar[CommandTally | None] = ContextVar("command_tally", default=None)
+
+
+@contextmanager
+def count_commands() -> Iterator[CommandTally]:
+    """Count the database commands issued by the code inside the block (same task tree)."""
+    tally = CommandTally(parent=_current_tally.get())
+    token = _current_tally.set(tally)
+    try:
+        yield tally
+    finally:
+        _current_tally.reset(token)
+
+
+class _CommandListener(monitoring.CommandListener):
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name in _IGNORED:
+            return
+        DB_COMMANDS.labels(event.command_name).inc()
+        tally = _current_tally.get()
+        while tally is not None:
+            tally.names.append(event.command_name)
+            tally = tally.parent
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def open_client(uri: str, timeout_ms: int) -> AsyncMongoClient:
+    """Short timeouts so a missing database fails a request fast instead of hanging it."""
+    return AsyncMongoClient(
+        uri,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=max(timeout_ms * 5, 10_000),
+        tz_aware=True,
+        event_listeners=[_CommandListener()],
+    )
+
+
+def database(client: AsyncMongoClient, name: str) -> AsyncDatabase:
+    return client[name]

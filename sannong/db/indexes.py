@@ -1,0 +1,59 @@
+"""Every index the service relies on, declared once and applied idempotently at start-up.
+
+Each query shape in the code names the index that serves it here.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pymongo import IndexModel
+from pymongo.asynchronous.database import AsyncDatabase
+
+type Keys = list[tuple[str, int]]
+
+
+@dataclass(frozen=True)
+class Index:
+    keys: Keys
+    unique: bool = False
+    ttl_seconds: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def model(self) -> IndexModel:
+        options = dict(self.options)
+        if self.unique:
+            options["unique"] = True
+        if self.ttl_seconds is not None:
+            options["expireAfterSeconds"] = self.ttl_seconds
+        return IndexModel(self.keys, **options)
+
+
+INDEXES: dict[str, list[Index]] = {
+    "regions": [
+        Index([("parentId", 1), ("_id", 1)]),  # children of a region
+        Index([("level", 1), ("_id", 1)]),  # regions by level
+        Index([("path", 1), ("_id", 1)]),  # subtree: every region under an ancestor
+    ],
+    "users": [
+        Index([("phone", 1)], unique=True),  # login, duplicate phone
+        Index([("path", 1), ("_id", 1)]),  # users of a region subtree
+    ],
+    "sessions": [
+        Index([("tokenHash", 1)], unique=True),  # bearer token lookup
+        Index([("userId", 1)]),  # revoke every token of a user
+        Index([("expiresAt", 1)], ttl_seconds=0),  # expired tokens disappear
+    ],
+    "throttle": [
+        Index([("key", 1)], unique=True),
+        Index([("expiresAt", 1)], ttl_seconds=0),
+    ],
+    "sms_outbox": [
+        Index([("status", 1), ("createdAt", 1)]),
+        Index([("createdAt", -1), ("_id", -1)]),
+    ],
+}
+
+
+async def ensure_indexes(db: AsyncDatabase) -> None:
+    for collection, indexes in INDEXES.items():
+        await db[collection].create_indexes([index.model() for index in indexes])

@@ -1,0 +1,19 @@
+from typing import Any
+
+from pymongo import UpdateOne
+from pymongo.asynchronous.collection import AsyncCollection
+
+# The embedded server slows down more than linearly with the size of one write.
+BATCH = 50
+
+
+async def upsert_all(collection: AsyncCollection, documents: list[dict[str, Any]]) -> None:
+    """Idempotent: documents are matched by `_id` and replaced field by field."""
+    for start in range(0, len(documents), BATCH):
+        await collection.bulk_write(
+            [
+                UpdateOne({"_id": doc["_id"]}, {"$set": doc}, upsert=True)
+                for doc in documents[start : start + BATCH]
+            ],
+            ordered=False,
+        )

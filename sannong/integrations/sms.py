@@ -1,0 +1,119 @@
+"""Outbound SMS behind one interface.
+
+    OutboxSms  (default)  stores each message in `sms_outbox` and logs it
+    HttpSms               posts to SANNONG_SMS_GATEWAY_URL, retrying, and records
+                          the delivery status on the same outbox document
+
+Every message is in the outbox either way, so admins can see what was sent.
+"""
+
+import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import aiohttp
+from bson import ObjectId
+from pymongo.asynchronous.database import AsyncDatabase
+
+from sannong.security import mask_phone
+
+log = logging.getLogger("sannong.sms")
+
+
+class SmsProvider(Protocol):
+    async def send(self, phone: str, text: str, *, purpose: str) -> ObjectId:
+        """Queue or deliver one message; returns its outbox id."""
+        ...
+
+
+async def _record(db: AsyncDatabase, phone: str, text: str, purpose: str, status: str) -> ObjectId:
+    now = datetime.now(UTC)
+    result = await db.sms_outbox.insert_one(
+        {
+            "phone": phone,
+            "text": text,
+            "purpose": purpose,
+            "status": status,
+            "attempts": 0,
+            "createdAt": now,
+            "updatedAt": now,
+        }
+    )
+    return result.inserted_id
+
+
+class OutboxSms:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+
+    async def send(self, phone: str, text: str, *, purpose: str) -> ObjectId:
+        message_id = await _record(self.db, phone, text, purpose, "logged")
+        log.info(
+            "sms logged",
+            extra={"to": mask_phone(phone), "purpose": purpose, "message_id": str(message_id)},
+        )
+        return message_id
+
+
+class HttpSms:
+    """POST {"id", "to", "text"} as JSON; 2xx is delivered, 5xx and network errors are retried."""
+
+    def __init__(
+        self,
+        db: AsyncDatabase,
+        session: aiohttp.ClientSession,
+        url: str,
+        *,
+        token: str | None = None,
+        timeout: float = 5.0,
+        retries: int = 2,
+        backoff: float = 0.2,
+    ) -> None:
+        self.db, self.session, self.url, self.token = db, session, url, token
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.retries, self.backoff = retries, backoff
+
+    async def send(self, phone: str, text: str, *, purpose: str) -> ObjectId:
+        message_id = await _record(self.db, phone, text, purpose, "pending")
+        status, detail, attempts = await self._deliver(str(message_id), phone, text)
+        update: dict[str, Any] = {
+            "status": status,
+            "attempts": attempts,
+            "updatedAt": datetime.now(UTC),
+            "detail": detail,
+        }
+        await self.db.sms_outbox.update_one({"_id": message_id}, {"$set": update})
+        log.info(
+            "sms %s",
+            status,
+            extra={
+                "to": mask_phone(phone),
+                "purpose": purpose,
+                "message_id": str(message_id),
+                "attempts": attempts,
+            },
+        )
+        return message_id
+
+    async def _deliver(self, message_id: str, phone: str, text: str) -> tuple[str, str, int]:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        detail = ""
+        for attempt in range(1, self.retries + 2):
+            try:
+                async with self.session.post(
+                    self.url,
+                    json={"id": message_id, "to": phone, "text": text},
+                    headers=headers,
+                    timeout=self.timeout,
+                ) as response:
+                    if 200 <= response.status < 300:
+                        return "sent", f"HTTP {response.status}", attempt
+                    detail = f"HTTP {response.status}"
+                    if response.status < 500 and response.status != 429:
+                        return "failed", detail, attempt  # the gateway refused; retrying won't help
+            except (aiohttp.ClientError, TimeoutError) as error:
+                detail = type(error).__name__
+            if attempt <= self.retries:
+                await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
+        return "failed", detail, self.retries + 1

@@ -1,0 +1,69 @@
+"""DataLoaders: one batched database command per type per level of a request.
+
+A loader is created once per request and kept on the context:
+
+    region = await RegionById.of(info.context).load(code)
+"""
+
+from collections.abc import Sequence
+from typing import Any, ClassVar, Protocol, Self
+
+from pymongo.asynchronous.database import AsyncDatabase
+from strawberry.dataloader import DataLoader
+
+
+class HasLoaders(Protocol):
+    db: AsyncDatabase
+    loaders: dict[type, DataLoader[Any, Any]]
+
+
+class Loader[K, V](DataLoader[K, V]):
+    def __init__(self, db: AsyncDatabase) -> None:
+        self.db = db
+        super().__init__(load_fn=self.batch_load)
+
+    @classmethod
+    def of(cls, context: HasLoaders) -> Self:
+        loader = context.loaders.get(cls)
+        if loader is None:
+            loader = context.loaders[cls] = cls(context.db)
+        return loader  # type: ignore[return-value]
+
+    async def batch_load(self, keys: Sequence[K]) -> Sequence[V]:
+        raise NotImplementedError
+
+
+class ById(Loader[Any, dict[str, Any] | None]):
+    """Documents by `_id`, `None` where missing; subclasses name the collection."""
+
+    collection: ClassVar[str]
+    projection: ClassVar[dict[str, Any] | None] = None
+
+    async def batch_load(self, keys: Sequence[Any]) -> Sequence[dict[str, Any] | None]:
+        found = (
+            await self.db[self.collection]
+            .find({"_id": {"$in": list(set(keys))}}, self.projection)
+            .to_list()
+        )
+        by_id = {doc["_id"]: doc for doc in found}
+        return [by_id.get(key) for key in keys]
+
+
+class ManyByField(Loader[Any, list[dict[str, Any]]]):
+    """Documents grouped by the value of one field (e.g. children by `parentId`)."""
+
+    collection: ClassVar[str]
+    field: ClassVar[str]
+    sort: ClassVar[list[tuple[str, int]]] = [("_id", 1)]
+    projection: ClassVar[dict[str, Any] | None] = None
+
+    async def batch_load(self, keys: Sequence[Any]) -> Sequence[list[dict[str, Any]]]:
+        found = (
+            await self.db[self.collection]
+            .find({self.field: {"$in": list(set(keys))}}, self.projection, sort=self.sort)
+            .to_list()
+        )
+        groups: dict[Any, list[dict[str, Any]]] = {key: [] for key in keys}
+        for doc in found:
+            groups.setdefault(doc[self.field], []).append(doc)
+        return [groups[key] for key in keys]

@@ -1,0 +1,1 @@
+"""Domain rules callable without GraphQL (CLI, seed, jobs); resolvers call them too."""

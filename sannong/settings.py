@@ -1,0 +1,47 @@
+"""Every knob of the service, read from `SANNONG_*` environment variables."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SANNONG_", env_file=".env", extra="ignore")
+
+    debug: bool = Field(False, description="GraphiQL, introspection, suggestions, raw errors")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    mongodb_uri: str | None = Field(None, description="unset: start the embedded server")
+    database: str = "sannong"
+    data_dir: Path = Path("var")
+    embedded_port: int = Field(27018, description="loopback port of the embedded server")
+    db_timeout_ms: int = Field(2000, description="server selection and connect timeout")
+
+    token_ttl_hours: int = 24 * 30
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 64 * 1024
+    argon2_parallelism: int = 2
+
+    login_window_seconds: int = 15 * 60
+    login_max_failures_per_phone: int = 5
+    login_max_attempts_per_address: int = 30
+
+    max_body_bytes: int = 1024 * 1024
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 4000
+    max_cost: int = 5000
+
+    sms_gateway_url: str | None = Field(None, description="unset: SMS goes to the outbox")
+    sms_gateway_token: str | None = None
+    sms_timeout_seconds: float = 5.0
+    sms_retries: int = 2
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,34 @@
+"""Fixed-window counters in the database, so every worker process sees the same count."""
+
+import hashlib
+import time
+from datetime import UTC, datetime, timedelta
+
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+
+def _window_key(kind: str, subject: str, window_seconds: int) -> tuple[str, datetime]:
+    bucket = int(time.time()) // window_seconds
+    # The subject (a phone, an address) is hashed: counters never hold personal data.
+    digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
+    ends = datetime.fromtimestamp((bucket + 1) * window_seconds, UTC)
+    return f"{kind}:{digest}:{bucket}", ends
+
+
+async def count(db: AsyncDatabase, kind: str, subject: str, window_seconds: int) -> int:
+    key, _ = _window_key(kind, subject, window_seconds)
+    doc = await db.throttle.find_one({"key": key})
+    return int(doc["count"]) if doc else 0
+
+
+async def hit(db: AsyncDatabase, kind: str, subject: str, window_seconds: int) -> int:
+    """Adds one to the current window and returns the new count."""
+    key, ends = _window_key(kind, subject, window_seconds)
+    doc = await db.throttle.find_one_and_update(
+        {"key": key},
+        {"$inc": {"count": 1}, "$setOnInsert": {"expiresAt": ends + timedelta(seconds=60)}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    return int(doc["count"])

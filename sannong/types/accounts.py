@@ -1,0 +1,122 @@
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+from bson import ObjectId
+from bson.errors import InvalidId
+from strawberry import relay
+
+from sannong.auth import Role
+from sannong.loaders.accounts import UserById
+from sannong.loaders.regions import RegionById
+from sannong.security import mask_phone
+from sannong.types.common import UserError
+from sannong.types.regions import Region
+
+
+def object_ids(keys: Iterable[str]) -> list[ObjectId | None]:
+    ids: list[ObjectId | None] = []
+    for key in keys:
+        try:
+            ids.append(ObjectId(key))
+        except (InvalidId, TypeError):
+            ids.append(None)
+    return ids
+
+
+@strawberry.type(description="A person on the platform")
+class User(relay.Node):
+    key: relay.NodeID[str]
+    name: str
+    role: Role
+    created_at: datetime
+    doc: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Self:
+        return cls(
+            key=str(doc["_id"]),
+            name=doc["name"],
+            role=Role(doc["role"]),
+            created_at=doc["createdAt"],
+            doc=doc,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = object_ids(node_ids)
+        found = iter(await UserById.of(info.context).load_many([i for i in ids if i]))
+        docs = [next(found) if i is not None else None for i in ids]
+        return [cls.from_doc(doc) if doc else None for doc in docs]
+
+    @strawberry.field(
+        description="Masked (138****1234) except to the owner and admins of their region"
+    )
+    async def phone(self, info: strawberry.Info) -> str:
+        viewer = await info.context.viewer()
+        phone: str = self.doc["phone"]
+        if viewer is not None and (
+            viewer.id == self.doc["_id"] or viewer.administers(self.doc["path"])
+        ):
+            return phone
+        return mask_phone(phone)
+
+    @strawberry.field(description="The village the person lives in")
+    async def village(self, info: strawberry.Info) -> Region | None:
+        doc = await RegionById.of(info.context).load(self.doc["regionId"])
+        return Region.from_doc(doc) if doc else None
+
+    @strawberry.field(description="The region an admin administers")
+    async def admin_region(self, info: strawberry.Info) -> Region | None:
+        scope = self.doc.get("scopeRegionId")
+        if scope is None:
+            return None
+        doc = await RegionById.of(info.context).load(scope)
+        return Region.from_doc(doc) if doc else None
+
+
+@strawberry.type
+class AuthPayload:
+    token: str | None = None
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class UserPayload:
+    user: User | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RegisterInput:
+    phone: str
+    password: str
+    name: str
+    village_id: relay.GlobalID
+
+
+@strawberry.input
+class LoginInput:
+    phone: str
+    password: str
+
+
+@strawberry.input
+class UpdateProfileInput:
+    name: str | None = None
+    village_id: relay.GlobalID | None = None
+    current_password: str | None = None
+    new_password: str | None = None
+
+
+@strawberry.input
+class GrantRoleInput:
+    user_id: relay.GlobalID
+    role: Role
+    region_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Required for admin roles: the region administered"
+    )

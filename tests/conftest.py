@@ -1,0 +1,94 @@
+"""Tests run the real driver against the embedded server over the wire (in-memory engine),
+or against any MongoDB given by SANNONG_TEST_MONGODB_URI. Each test gets its own database."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from starlette.applications import Starlette
+
+from sannong.api.app import create_app
+from sannong.db.client import open_client
+from sannong.db.embedded import EmbeddedServer
+from sannong.db.indexes import ensure_indexes
+from sannong.db.seed.regions import seed_regions
+from sannong.settings import Settings
+from tests.factories import Api
+
+
+def test_settings(**overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "argon2_time_cost": 1,
+        "argon2_memory_kib": 8,
+        "argon2_parallelism": 1,  # cheap in tests
+        "db_timeout_ms": 1500,
+        "login_max_attempts_per_address": 1000,
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri() -> Iterator[str]:
+    given = os.environ.get("SANNONG_TEST_MONGODB_URI")
+    if given:
+        yield given
+        return
+    server = EmbeddedServer(path=None)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+async def mongo_client(mongodb_uri: str) -> AsyncIterator[AsyncMongoClient]:
+    client = open_client(mongodb_uri, 5000)
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def db_name(mongo_client: AsyncMongoClient) -> AsyncIterator[str]:
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    db = mongo_client[name]
+    await ensure_indexes(db)
+    await seed_regions(db)
+    yield name
+    await mongo_client.drop_database(name)
+
+
+@pytest.fixture
+def db(mongo_client: AsyncMongoClient, db_name: str) -> AsyncDatabase:
+    return mongo_client[db_name]
+
+
+async def start_app(app: Starlette) -> Any:
+    lifespan = app.router.lifespan_context(app)
+    await lifespan.__aenter__()
+    return lifespan
+
+
+@pytest.fixture
+async def app(mongodb_uri: str, db_name: str) -> AsyncIterator[Starlette]:
+    # The app owns its client, as in production; it connects to the same server.
+    application = create_app(test_settings(database=db_name), client=open_client(mongodb_uri, 1500))
+    lifespan = await start_app(application)
+    yield application
+    await lifespan.__aexit__(None, None, None)
+
+
+@pytest.fixture
+async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://sannong.test") as client:
+        yield client
+
+
+@pytest.fixture
+def api(http: httpx.AsyncClient, db: AsyncDatabase) -> Api:
+    return Api(http, db)
