@@ -70,19 +70,20 @@ def require_admin_of(viewer: Viewer | None, region_path: list[str] | tuple[str, 
     return viewer
 
 
-async def open_session(db: AsyncDatabase, user_id: ObjectId, ttl: timedelta) -> str:
-    """A new bearer token; only its hash is stored, and it expires by the TTL index."""
+async def open_session(
+    db: AsyncDatabase, user_id: ObjectId, ttl: timedelta
+) -> tuple[str, dict[str, Any]]:
+    """A new bearer token and its session; only the hash is stored, expiring by the TTL index."""
     token = new_token()
     now = datetime.now(UTC)
-    await db.sessions.insert_one(
-        {
-            "tokenHash": hash_token(token),
-            "userId": user_id,
-            "createdAt": now,
-            "expiresAt": now + ttl,
-        }
-    )
-    return token
+    session = {
+        "tokenHash": hash_token(token),
+        "userId": user_id,
+        "createdAt": now,
+        "expiresAt": now + ttl,
+    }
+    await db.sessions.insert_one(session)
+    return token, session
 
 
 async def resolve_token(db: AsyncDatabase, token: str) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -61,6 +61,11 @@ class Context:
             self._viewer_loaded = True
         return self._viewer
 
+    def sign_in(self, user: dict[str, Any], session: dict[str, Any]) -> None:
+        """The rest of a register or login request sees the person it signed in."""
+        self._viewer = Viewer.from_docs(user, session)
+        self._viewer_loaded = True
+
     async def require_viewer(self) -> Viewer:
         viewer = await self.viewer()
         if viewer is None:

@@ -39,7 +39,8 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request, result: ExecutionResult
     ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
-        if result.data is None and result.errors:
+        if result.data is None and result.errors and all(e.path is None for e in result.errors):
+            # A request error (nothing executed): 400. A field error nulling `data` stays 200.
             request.state.request_error = True
         return response
 

@@ -1,7 +1,8 @@
 """Limits checked before any resolver runs: depth, aliases and cost.
 
 Tokens are limited by the parser (`max_tokens`). Cost: every object or list
-field costs its weight (1 unless `FIELD_COSTS` says otherwise, scalars cost 0),
+field costs its weight (1 unless `FIELD_COSTS` says otherwise; scalars cost 0
+unless listed, so every mutation costs at least its weight),
 and a field with a `first` argument multiplies the cost of what it selects, so
 
     listings(first: 100) { edges { node { seller { name } } } }
@@ -154,11 +155,13 @@ def cost_rule(report: CostReport, limit: int, variables: dict[str, Any]) -> type
                     if definition is None:
                         continue
                     target = get_named_type(definition.type)
-                    if is_leaf_type(target):
-                        continue
                     weight = FIELD_COSTS.get(
-                        f"{owner.name}.{field.name.value}", FIELD_COSTS.get(f"{owner.name}.*", 1)
+                        f"{owner.name}.{field.name.value}", FIELD_COSTS.get(f"{owner.name}.*")
                     )
+                    if is_leaf_type(target):
+                        total += weight or 0  # scalars are free unless the map says otherwise
+                        continue
+                    weight = 1 if weight is None else weight
                     multiplier = _first_argument(field, variables)
                     if multiplier is None:
                         multiplier = DEFAULT_PAGE if "first" in definition.args else 1

@@ -83,7 +83,8 @@ class AccountMutation:
             )
         except UserErrors as failed:
             return AuthPayload(user_errors=failed.errors)
-        token = await open_session(context.db, user["_id"], _ttl(context))
+        token, session = await open_session(context.db, user["_id"], _ttl(context))
+        context.sign_in(user, session)
         return AuthPayload(token=token, user=User.from_doc(user))
 
     @strawberry.mutation(description="Sign in with phone and password")
@@ -108,7 +109,8 @@ class AccountMutation:
                     None, "手机号或密码错误", UserErrorCode.INVALID_CREDENTIALS
                 ).errors
             )
-        token = await open_session(context.db, user["_id"], _ttl(context))
+        token, session = await open_session(context.db, user["_id"], _ttl(context))
+        context.sign_in(user, session)
         return AuthPayload(token=token, user=User.from_doc(user))
 
     @strawberry.mutation(description="Revoke the token of this request")
