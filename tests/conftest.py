@@ -21,7 +21,7 @@ from sannong.settings import Settings
 from tests.factories import Api
 
 
-def test_settings(**overrides: Any) -> Settings:
+def settings_for_tests(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "argon2_time_cost": 1,
         "argon2_memory_kib": 8,
@@ -76,7 +76,9 @@ async def start_app(app: Starlette) -> Any:
 @pytest.fixture
 async def app(mongodb_uri: str, db_name: str) -> AsyncIterator[Starlette]:
     # The app owns its client, as in production; it connects to the same server.
-    application = create_app(test_settings(database=db_name), client=open_client(mongodb_uri, 1500))
+    application = create_app(
+        settings_for_tests(database=db_name), client=open_client(mongodb_uri, 1500)
+    )
     lifespan = await start_app(application)
     yield application
     await lifespan.__aexit__(None, None, None)

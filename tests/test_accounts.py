@@ -216,7 +216,8 @@ async def test_password_change_needs_the_current_password(api: Api, db: AsyncDat
     person = await api.person()
     before = (await db.users.find_one({"phone": person.phone}))["passwordHash"]
     result = await api.gql(
-        """mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { userErrors { field code } } }""",
+        """mutation($i: UpdateProfileInput!) {
+             updateProfile(input: $i) { userErrors { field code } } }""",
         {"i": {"currentPassword": "notmine2026", "newPassword": "xinmima2026", "name": "新名字"}},
         as_=person,
     )

@@ -43,7 +43,7 @@ def classify(error: GraphQLError, *, debug: bool) -> GraphQLError:
         # Parse, validation and coercion errors describe the request itself.
         if error.extensions and "code" in error.extensions:
             return error
-        if error.message.startswith(_TOKEN_LIMIT_PREFIX):
+        if _TOKEN_LIMIT_PREFIX in error.message:
             return _coded(error, ErrorCode.QUERY_TOO_COMPLEX, "查询过长，请精简后再试")
         return _coded(error, ErrorCode.BAD_USER_INPUT)
     log.error("unexpected error in %s", error.path, exc_info=original)

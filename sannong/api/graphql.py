@@ -40,8 +40,10 @@ class GraphQLView(GraphQL[Context, None]):
     ) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         if result.data is None and result.errors and all(e.path is None for e in result.errors):
-            # A request error (nothing executed): 400. A field error nulling `data` stays 200.
+            # A request error (nothing executed): 400 and no `data` entry, as the spec says.
+            # A field error that nulls `data` is an execution result and stays 200.
             request.state.request_error = True
+            response.pop("data", None)
         return response
 
     async def execute_single(self, *args: Any, **kwargs: Any) -> ExecutionResult:
