@@ -32,6 +32,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
 
     with database_uri(settings) as uri:
         os.environ["SANNONG_MONGODB_URI"] = uri  # the workers read it
+        get_settings.cache_clear()
         print(f"Sannong 正在运行: http://{args.host}:{args.port}/graphql", flush=True)
         uvicorn.run(
             "sannong.api.app:create_app",

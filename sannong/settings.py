@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     login_window_seconds: int = 15 * 60
     login_max_failures_per_phone: int = 5
     login_max_attempts_per_address: int = 30
+    register_max_per_address: int = Field(20, description="new accounts per address per window")
 
     max_body_bytes: int = 1024 * 1024
     max_depth: int = 12

@@ -28,6 +28,7 @@ def settings_for_tests(**overrides: Any) -> Settings:
         "argon2_parallelism": 1,  # cheap in tests
         "db_timeout_ms": 1500,
         "login_max_attempts_per_address": 1000,
+        "register_max_per_address": 1000,
     }
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 

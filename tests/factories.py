@@ -72,6 +72,11 @@ class Api:
         response = await self.post(query, variables, as_)
         return response.json()
 
+    async def services_sms_send(self, phone: str) -> None:
+        """Send an SMS through the running app's provider."""
+        app = self.http._transport.app  # type: ignore[attr-defined]
+        await app.state.services.sms.send(phone, "测试短信", purpose="test")
+
     async def person(
         self, role: Role = Role.FARMER, *, village: str = "孙家集村", scope: str | None = None
     ) -> Person:

@@ -303,3 +303,12 @@ async def test_concurrent_registrations_of_one_phone_make_one_account(
     tokens = [r["data"]["register"]["token"] for r in results if r["data"]["register"]["token"]]
     assert len(tokens) == 1
     assert await db.users.count_documents({"phone": "13812345678"}) == 1
+
+
+async def test_registrations_are_throttled_per_client_address(api: Api, db: AsyncDatabase) -> None:
+    api.http._transport.app.state.services.settings.register_max_per_address = 2  # type: ignore[attr-defined]
+    for n in range(2):
+        await api.gql(REGISTER, {"i": register_input(phone=f"1381234000{n}")})
+    result = await api.gql(REGISTER, {"i": register_input(phone="13812340009")})
+    assert codes(result) == ["RATE_LIMITED"]
+    assert await db.users.count_documents({}) == 2

@@ -63,6 +63,12 @@ class AccountMutation:
     @strawberry.mutation(description="Create a farmer account and sign in")
     async def register(self, info: strawberry.Info[Context], input: RegisterInput) -> AuthPayload:
         context = info.context
+        window = context.settings.login_window_seconds
+        registered = await throttle.hit(
+            context.db, "register-address", context.client_address, window
+        )
+        if registered > context.settings.register_max_per_address:
+            raise RateLimited("注册过于频繁，请稍后再试")
         checks = Checks()
         phone = checks.phone("phone", input.phone)
         password = checks.password("password", input.password)

@@ -1,0 +1,94 @@
+"""The command line: seeding is idempotent, and `sannong serve` runs on the embedded database."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from pymongo.asynchronous.database import AsyncDatabase
+
+from sannong.db.seed import DEMO_ACCOUNTS, seed
+from sannong.security import Passwords
+from tests.conftest import settings_for_tests
+from tests.factories import Api
+
+LOGIN = """mutation($i: LoginInput!) {
+  login(input: $i) { token user { name role } userErrors { code } } }"""
+
+
+async def counts(db: AsyncDatabase) -> dict[str, int]:
+    return {name: await db[name].count_documents({}) for name in ("regions", "users")}
+
+
+async def test_seed_twice_changes_nothing_and_demo_accounts_sign_in(
+    api: Api, db: AsyncDatabase
+) -> None:
+    passwords = Passwords(settings_for_tests())
+    await seed(db, passwords)
+    first = await counts(db)
+    await seed(db, passwords)
+    assert await counts(db) == first == {"regions": 60, "users": len(DEMO_ACCOUNTS)}
+    for account in DEMO_ACCOUNTS:
+        result = await api.gql(LOGIN, {"i": {"phone": account.phone, "password": account.password}})
+        assert result["data"]["login"]["user"] == {"name": account.name, "role": account.role.value}
+
+
+async def test_seed_reset_starts_from_empty(db: AsyncDatabase) -> None:
+    await db.users.insert_one({"phone": "13999999999", "name": "x"})
+    await seed(db, Passwords(settings_for_tests()), reset=True)
+    assert await db.users.find_one({"phone": "13999999999"}) is None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_starts_the_embedded_database_and_answers(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SANNONG_DATA_DIR": str(tmp_path),
+        "SANNONG_EMBEDDED_PORT": str(free_port()),
+        "SANNONG_ARGON2_MEMORY_KIB": "8",
+        "SANNONG_ARGON2_TIME_COST": "1",
+        "SANNONG_ARGON2_PARALLELISM": "1",
+    }
+    env.pop("SANNONG_MONGODB_URI", None)
+    cli = [sys.executable, "-m", "sannong.cli"]
+    subprocess.run(
+        [*cli, "seed", "--if-empty"], env=env, check=True, capture_output=True, timeout=120
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [*cli, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
+            time.sleep(0.2)
+        farmer = DEMO_ACCOUNTS[0]
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={
+                "query": LOGIN,
+                "variables": {"i": {"phone": farmer.phone, "password": farmer.password}},
+            },
+        )
+        assert response.json()["data"]["login"]["user"]["name"] == farmer.name
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    assert (tmp_path / "sannong.sqlite").exists()

@@ -1,0 +1,55 @@
+"""With the database stopped the API answers SERVICE_UNAVAILABLE fast and recovers by itself."""
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+
+from sannong.api.app import create_app
+from sannong.db.client import open_client
+from sannong.db.embedded import EmbeddedServer
+from sannong.db.seed.regions import seed_regions
+from tests.conftest import settings_for_tests, start_app
+
+
+async def test_database_outage_is_reported_and_recovered(tmp_path: Path) -> None:
+    # Its own server with a SQLite file: this test stops it and starts it again.
+    server = EmbeddedServer(path=tmp_path / "outage.sqlite")
+    uri = server.start()
+    app = create_app(settings_for_tests(database="outage"), client=open_client(uri, 2000))
+    lifespan = await start_app(app)
+    transport = httpx.ASGITransport(app=app)
+    query = {"query": "{ regions { name } }"}
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            await seed_regions(app.state.services.db)
+            assert (await http.post("/graphql", json=query)).json()["data"] == {
+                "regions": [{"name": "山东省"}]
+            }
+            assert (await http.get("/readyz")).status_code == 200
+
+            server.stop()
+            started = time.perf_counter()
+            response = await http.post("/graphql", json=query)
+            elapsed = time.perf_counter() - started
+            body = response.json()
+            assert [e["extensions"]["code"] for e in body["errors"]] == ["SERVICE_UNAVAILABLE"]
+            assert body["errors"][0]["message"] == "服务暂时不可用，请稍后再试"
+            assert "mongo" not in str(body).lower()
+            assert elapsed < 3.0
+            assert (await http.get("/readyz")).status_code == 503
+            assert (await http.get("/healthz")).status_code == 200
+
+            server.start()  # same file, same port
+            deadline = time.monotonic() + 20
+            while (await http.get("/readyz")).status_code != 200:
+                assert time.monotonic() < deadline, "did not recover"
+                await asyncio.sleep(0.2)
+            # data survived the restart of the embedded server
+            assert (await http.post("/graphql", json=query)).json()["data"] == {
+                "regions": [{"name": "山东省"}]
+            }
+    finally:
+        await lifespan.__aexit__(None, None, None)
+        server.stop()
