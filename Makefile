@@ -1,5 +1,7 @@
 # `make run` and `make test` do every set-up step themselves on a fresh machine.
-PYTHON ?= $(shell command -v python3.13 || echo python3.13)
+# Python 3.13: on PATH, through pyenv (.python-version says 3.13), or pyenv's own folder.
+PYTHON ?= $(shell command -v python3.13 2>/dev/null || pyenv which python3.13 2>/dev/null || \
+	ls -d $(HOME)/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null | tail -1 || echo python3.13)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
