@@ -50,8 +50,12 @@ def count_objects(value: Any) -> int:
 async def main() -> None:
     server = EmbeddedServer(path=None)
     uri = server.start()
-    settings = Settings(mongodb_uri=uri, database="bench", login_max_failures_per_phone=10_000,
-                        login_max_attempts_per_address=10_000)
+    settings = Settings(
+        mongodb_uri=uri,
+        database="bench",
+        login_max_failures_per_phone=10_000,
+        login_max_attempts_per_address=10_000,
+    )
     app = create_app(settings, client=open_client(uri, 2000))
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
@@ -69,10 +73,22 @@ async def main() -> None:
                 print(f"{levels:>6} {objects:>8} {tally.count:>9} {p50:>8.1f}")
 
             farmer = DEMO_ACCOUNTS[0]
-            known = await timed(http, {"query": LOGIN, "variables": {
-                "i": {"phone": farmer.phone, "password": "wrongpass1"}}}, 10)
-            unknown = await timed(http, {"query": LOGIN, "variables": {
-                "i": {"phone": "13912345678", "password": "wrongpass1"}}}, 10)
+            known = await timed(
+                http,
+                {
+                    "query": LOGIN,
+                    "variables": {"i": {"phone": farmer.phone, "password": "wrongpass1"}},
+                },
+                10,
+            )
+            unknown = await timed(
+                http,
+                {
+                    "query": LOGIN,
+                    "variables": {"i": {"phone": "13912345678", "password": "wrongpass1"}},
+                },
+                10,
+            )
             k, u = statistics.median(known), statistics.median(unknown)
             print("\nfailed login, production argon2id parameters (median of 10)")
             print(f"known phone {k:.1f} ms   unknown phone {u:.1f} ms   ratio {u / k:.2f}")
