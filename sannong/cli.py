@@ -4,6 +4,7 @@ import argparse
 import asyncio
 import getpass
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,9 +28,16 @@ def database_uri(settings: Settings) -> Iterator[str]:
         server.stop()
 
 
+def _exit_on_sigterm() -> None:
+    # uvicorn re-raises the signal that stopped it; exiting through SystemExit
+    # lets `database_uri` stop the embedded server cleanly.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    _exit_on_sigterm()
     with database_uri(settings) as uri:
         os.environ["SANNONG_MONGODB_URI"] = uri  # the workers read it
         get_settings.cache_clear()

@@ -92,3 +92,6 @@ def test_serve_starts_the_embedded_database_and_answers(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=15)
     assert (tmp_path / "sannong.sqlite").exists()
+    # the embedded database went down with `serve`: its port is free again
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", int(env["SANNONG_EMBEDDED_PORT"])))

@@ -165,3 +165,8 @@ async def test_unexpected_errors_are_masked(api: Api, monkeypatch: pytest.Monkey
     assert codes(result) == ["INTERNAL_SERVER_ERROR"]
     assert result["errors"][0]["message"] == "服务器开小差了，请稍后再试"
     assert "limit" not in str(result["errors"]) and "Traceback" not in str(result)
+
+
+async def test_chinese_is_sent_as_utf8_not_escaped(api: Api) -> None:
+    response = await api.http.post("/graphql", json={"query": "{ regions { name } }"})
+    assert "山东省".encode() in response.content

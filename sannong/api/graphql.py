@@ -8,6 +8,7 @@
 
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -31,6 +32,10 @@ class GraphQLView(GraphQL[Context, None]):
             subscription_protocols=(),
         )
         self.services = services
+
+    def encode_json(self, data: object) -> bytes:
+        # UTF-8 Chinese instead of \u escapes: half the bytes on a weak network.
+        return orjson.dumps(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         return Context(services=self.services, request=request)

@@ -29,11 +29,21 @@ async def _serve(path: str | None, host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    watchdog = asyncio.create_task(_stop_when_orphaned(stop))
     await stop.wait()
+    watchdog.cancel()
     # The SQLite engine's heartbeat can race the close ("database is locked");
     # the file is consistent either way, so a failed close must not hide the exit.
     with contextlib.suppress(Exception):
         await server.close()
+
+
+async def _stop_when_orphaned(stop: asyncio.Event) -> None:
+    """A parent killed without cleaning up (SIGKILL, a crash) must not leave the server behind."""
+    parent = os.getppid()
+    while os.getppid() == parent:  # noqa: ASYNC110 (polling a pid has no event)
+        await asyncio.sleep(1.0)
+    stop.set()
 
 
 def main() -> None:
