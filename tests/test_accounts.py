@@ -312,3 +312,15 @@ async def test_registrations_are_throttled_per_client_address(api: Api, db: Asyn
     result = await api.gql(REGISTER, {"i": register_input(phone="13812340009")})
     assert codes(result) == ["RATE_LIMITED"]
     assert await db.users.count_documents({}) == 2
+
+
+async def test_an_operator_object_in_place_of_a_string_is_refused(api: Api, db: AsyncDatabase) -> None:
+    for query, variables in [
+        (LOGIN, {"i": {"phone": {"$gt": ""}, "password": {"$ne": None}}}),
+        (REGISTER, {"i": register_input() | {"name": {"$where": "sleep(1000)"}}}),
+    ]:
+        response = await api.post(query, variables)
+        assert response.status_code == 400  # variables that do not coerce: a request error
+        assert set(codes(response.json())) == {"BAD_USER_INPUT"}
+    assert await db.users.count_documents({}) == 0
+    assert await db.sessions.count_documents({}) == 0
