@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.auth import Role
+from sannong.db.client import count_commands
 from sannong.security import hash_token
 from tests.factories import PASSWORD, SUNJIAJI, Api, codes, gid, village_id
 
@@ -314,7 +315,9 @@ async def test_registrations_are_throttled_per_client_address(api: Api, db: Asyn
     assert await db.users.count_documents({}) == 2
 
 
-async def test_an_operator_object_in_place_of_a_string_is_refused(api: Api, db: AsyncDatabase) -> None:
+async def test_an_operator_object_in_place_of_a_string_is_refused(
+    api: Api, db: AsyncDatabase
+) -> None:
     for query, variables in [
         (LOGIN, {"i": {"phone": {"$gt": ""}, "password": {"$ne": None}}}),
         (REGISTER, {"i": register_input() | {"name": {"$where": "sleep(1000)"}}}),
@@ -324,3 +327,11 @@ async def test_an_operator_object_in_place_of_a_string_is_refused(api: Api, db: 
         assert set(codes(response.json())) == {"BAD_USER_INPUT"}
     assert await db.users.count_documents({}) == 0
     assert await db.sessions.count_documents({}) == 0
+
+
+async def test_me_with_village_costs_three_database_commands(api: Api) -> None:
+    person = await api.person()
+    with count_commands() as tally:
+        result = await api.gql("{ me { name village { name } } }", as_=person)
+    assert result["data"]["me"]["village"] == {"name": "孙家集村"}
+    assert tally.names == ["find", "find", "find"]  # session, user, village

@@ -10,6 +10,7 @@ from strawberry.dataloader import DataLoader
 from sannong.auth import Viewer, resolve_token
 from sannong.errors import Unauthenticated
 from sannong.integrations.sms import SmsProvider
+from sannong.loaders.accounts import UserById
 from sannong.security import Passwords
 from sannong.settings import Settings
 
@@ -58,6 +59,7 @@ class Context:
             if token is not None:
                 session, user = await resolve_token(self.db, token)
                 self._viewer = Viewer.from_docs(user, session)
+                UserById.of(self).prime(user["_id"], user)  # `me` needs no second lookup
             self._viewer_loaded = True
         return self._viewer
 
@@ -65,6 +67,8 @@ class Context:
         """The rest of a register or login request sees the person it signed in."""
         self._viewer = Viewer.from_docs(user, session)
         self._viewer_loaded = True
+        public = {key: value for key, value in user.items() if key != "passwordHash"}
+        UserById.of(self).prime(user["_id"], public)
 
     async def require_viewer(self) -> Viewer:
         viewer = await self.viewer()

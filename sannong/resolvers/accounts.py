@@ -44,7 +44,7 @@ async def _check_login_allowed(context: Context, phone: str) -> None:
     if await throttle.count(context.db, "login-phone", phone, window) >= (
         settings.login_max_failures_per_phone
     ):
-        raise RateLimited("该手机号登录失败次数过多，请 15 分钟后再试")
+        raise RateLimited(f"该手机号登录失败次数过多，请 {window // 60} 分钟后再试")
 
 
 @strawberry.type
