@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     max_tokens: int = 4000
     max_cost: int = 5000
 
+    trusted_documents: Path | None = Field(None, description="JSON manifest of trusted documents")
+    trusted_documents_only: bool = Field(False, description="refuse ad-hoc query text")
+
     sms_gateway_url: str | None = Field(None, description="unset: SMS goes to the outbox")
     sms_gateway_token: str | None = None
     sms_timeout_seconds: float = 5.0

@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from sannong.api.context import Services
+from sannong.api.documents import TrustedDocuments
 from sannong.api.graphql import GraphQLView
 from sannong.api.middleware import BodyLimit, RequestObserver
 from sannong.api.schema import build_schema
@@ -70,7 +71,10 @@ def create_app(
         )
 
     services = Services(settings=settings, db=db, passwords=Passwords(settings), sms=OutboxSms(db))
-    view = GraphQLView(build_schema(settings), services)
+    documents = TrustedDocuments.load(
+        settings.trusted_documents, only=settings.trusted_documents_only
+    )
+    view = GraphQLView(build_schema(settings), services, documents)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

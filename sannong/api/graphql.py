@@ -3,9 +3,12 @@
 - `application/graphql-response+json` when the client accepts it, else JSON;
 - 400 when the document cannot be parsed or validated (no `data` at all);
 - GET for queries only; mutations over GET are refused with 405;
+- a GET answer carries a weak ETag, and an unchanged answer costs a 304;
+- trusted documents: `documentId` in place of `query` (see `documents.py`);
 - no batching.
 """
 
+import hashlib
 from typing import Any
 
 import orjson
@@ -19,12 +22,15 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types import ExecutionResult
 
 from sannong.api.context import Context, Services
+from sannong.api.documents import TrustedDocuments
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 
 
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: Any, services: Services) -> None:
+    def __init__(
+        self, schema: Any, services: Services, documents: TrustedDocuments | None = None
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if services.settings.debug else None,
@@ -32,6 +38,20 @@ class GraphQLView(GraphQL[Context, None]):
             subscription_protocols=(),
         )
         self.services = services
+        self.documents = documents or TrustedDocuments({})
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        return (
+            self.graphql_ide is not None
+            and "documentId" not in request.query_params
+            and super().should_render_graphql_ide(request)
+        )
+
+    def decode_json(self, data: str | bytes) -> object:
+        return self.documents.resolve(orjson.loads(data))
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        return self.documents.resolve(super().parse_query_params(params))
 
     def encode_json(self, data: object) -> bytes:
         # UTF-8 Chinese instead of \u escapes: half the bytes on a weak network.
@@ -66,4 +86,16 @@ class GraphQLView(GraphQL[Context, None]):
                 response.status_code = 400
             if GRAPHQL_RESPONSE in request.headers.get("accept", ""):
                 response.headers["content-type"] = GRAPHQL_RESPONSE
+            if request.method == "GET" and response.status_code == 200:
+                return _revalidated(request, response)
         return response
+
+
+def _revalidated(request: Request, response: Response) -> Response:
+    """A weak ETag over the answer; the same answer again is a bodiless 304."""
+    etag = 'W/"' + hashlib.blake2b(response.body, digest_size=16).hexdigest() + '"'
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization, Accept"}
+    if etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    return response
