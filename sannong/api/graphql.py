@@ -3,11 +3,16 @@
 - `application/graphql-response+json` when the client accepts it, else JSON;
 - 400 when the document cannot be parsed or validated (no `data` at all);
 - GET for queries only; mutations over GET are refused with 405;
-- no batching.
+- no batching;
+- multipart uploads (photos) only with a preflight header and a bearer token:
+  a browser sends multipart/form-data cross-site without a CORS preflight, so
+  without this a foreign page could post uploads with a visitor's cookies;
+- subscriptions over graphql-transport-ws (the token in `connection_init`).
 """
 
 from typing import Any
 
+import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,11 +20,31 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from sannong.api.context import Context, Services
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# Any of these makes a cross-site request non-simple, so the browser asks first (CORS).
+PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight", "x-apollo-operation-name")
+
+
+def _refuse(status: int, message: str, code: str) -> Response:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return Response(body, status_code=status, media_type="application/json")
+
+
+def _upload_refusal(request: Request) -> Response | None:
+    """Why a multipart request may not go on, checked before its body is read."""
+    content_type = request.headers.get("content-type", "").lower()
+    if request.method != "POST" or not content_type.startswith("multipart/form-data"):
+        return None
+    if not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+        return _refuse(400, "上传需要 GraphQL-Preflight 请求头", "BAD_USER_INPUT")
+    if not request.headers.get("authorization", "").lower().startswith("bearer "):
+        return _refuse(401, "请先登录再上传", "UNAUTHENTICATED")
+    return None
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -28,7 +53,8 @@ class GraphQLView(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if services.settings.debug else None,
             allow_queries_via_get=True,
-            subscription_protocols=(),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            multipart_uploads_enabled=True,
         )
         self.services = services
 
@@ -52,6 +78,8 @@ class GraphQLView(GraphQL[Context, None]):
             raise
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        if isinstance(request, Request) and (refusal := _upload_refusal(request)):
+            return refusal
         response = await super().run(request)
         if isinstance(request, Request) and isinstance(response, Response):
             if getattr(request.state, "request_error", False):
