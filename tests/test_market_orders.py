@@ -1,4 +1,6 @@
 import asyncio
+from base64 import b64decode
+from typing import Any
 
 from bson import ObjectId
 
@@ -17,9 +19,7 @@ from tests.market import (
 )
 
 
-async def _stock(api: Api, listing_id: str) -> dict:
-    from base64 import b64decode
-
+async def _stock(api: Api, listing_id: str) -> dict[str, Any]:
     key = b64decode(listing_id).decode().split(":", 1)[1]
     doc = await api.db.listings.find_one({"_id": ObjectId(key)})
     assert doc is not None
