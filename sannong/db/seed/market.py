@@ -66,7 +66,7 @@ def farmer_documents(password_hash: str) -> list[dict[str, Any]]:
             "_id": _object_id(1, n, EPOCH),
             "phone": f"1380001{n:04d}",
             "passwordHash": password_hash,
-            "name": SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)],
+            "name": SURNAMES[(n + 1) % len(SURNAMES)] + GIVEN[(n + 3) % len(GIVEN)],
             "role": "FARMER",
             "regionId": village["_id"],
             "path": village["path"],
