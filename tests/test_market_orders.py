@@ -182,3 +182,15 @@ async def test_ordering_needs_sign_in(api: Api) -> None:
         PLACE, {"i": {"listingId": listing["id"], "quantity": 1, "idempotencyKey": new_key()}}
     )
     assert codes(result) == ["UNAUTHENTICATED"]
+
+
+async def test_an_order_is_seen_only_by_its_buyer_and_seller(api: Api) -> None:
+    seller, buyer, stranger = await api.person(), await api.person(), await api.person()
+    listing = await create_listing(api, seller)
+    order = (await place(api, buyer, listing["id"]))["data"]["placeOrder"]["order"]
+    query = "query($id: ID!) { node(id: $id) { ... on Order { quantity } } }"
+    for person, expected in ((buyer, {"quantity": 1}), (seller, {"quantity": 1}), (stranger, None)):
+        result = await api.gql(query, {"id": order["id"]}, as_=person)
+        assert result["data"]["node"] == expected
+    meddling = await api.gql(RESPOND, {"i": {"orderId": order["id"], "accept": True}}, as_=stranger)
+    assert codes(meddling) == ["FORBIDDEN"]

@@ -111,8 +111,10 @@ async def test_upload_without_the_preflight_header_is_refused(api: Api) -> None:
 async def test_upload_without_sign_in_is_refused(api: Api) -> None:
     seller = await api.person()
     listing = await create_listing(api, seller)
-    response = await upload(api, None, listing["id"], [("a.png", image_bytes("PNG"), "image/png")])
-    assert response.status_code == 401
+    files = [("a.png", image_bytes("PNG"), "image/png")]
+    assert (await upload(api, None, listing["id"], files)).status_code == 401
+    forged = Person(id=seller.id, phone=seller.phone, token="forged", role=seller.role)
+    assert (await upload(api, forged, listing["id"], files)).status_code == 401
 
 
 async def test_uploading_to_someone_elses_listing_is_forbidden(api: Api) -> None:

@@ -24,6 +24,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from sannong.api.context import Context, Services
+from sannong.auth import resolve_token
+from sannong.errors import Unauthenticated
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 # Any of these makes a cross-site request non-simple, so the browser asks first (CORS).
@@ -35,15 +37,20 @@ def _refuse(status: int, message: str, code: str) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-def _upload_refusal(request: Request) -> Response | None:
-    """Why a multipart request may not go on, checked before its body is read."""
+async def _upload_refusal(request: Request, services: Services) -> Response | None:
+    """Why a multipart request may not go on, checked before its (large) body is read."""
     content_type = request.headers.get("content-type", "").lower()
     if request.method != "POST" or not content_type.startswith("multipart/form-data"):
         return None
     if not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
         return _refuse(400, "上传需要 GraphQL-Preflight 请求头", "BAD_USER_INPUT")
-    if not request.headers.get("authorization", "").lower().startswith("bearer "):
-        return _refuse(401, "请先登录再上传", "UNAUTHENTICATED")
+    token = Context(services=services, request=request).bearer_token()
+    try:
+        if token is None:
+            raise Unauthenticated("请先登录再上传")
+        await resolve_token(services.db, token)
+    except Unauthenticated as error:
+        return _refuse(401, error.message, "UNAUTHENTICATED")
     return None
 
 
@@ -78,7 +85,9 @@ class GraphQLView(GraphQL[Context, None]):
             raise
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
-        if isinstance(request, Request) and (refusal := _upload_refusal(request)):
+        if isinstance(request, Request) and (
+            refusal := await _upload_refusal(request, self.services)
+        ):
             return refusal
         response = await super().run(request)
         if isinstance(request, Request) and isinstance(response, Response):
