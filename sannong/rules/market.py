@@ -118,6 +118,8 @@ async def place_order(
     max_open_orders: int = 20,
 ) -> dict[str, Any]:
     """Reserves stock and records the order; a retry with the same key returns the first order."""
+    if quantity < 1:  # the API checks it too; the rule must hold for every caller
+        raise UserErrors.one("quantity", "购买数量应大于 0", UserErrorCode.INVALID)
     fingerprint = _fingerprint(listing_id, quantity, note)
     if (order := await _replay(db, buyer_id, idempotency_key, fingerprint)) is not None:
         return order
