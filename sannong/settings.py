@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     register_max_per_address: int = Field(20, description="new accounts per address per window")
 
     max_body_bytes: int = 1024 * 1024
+    max_upload_bytes: int = Field(
+        32 * 1024 * 1024, description="body cap of multipart (photo upload) requests only"
+    )
+    photo_max_bytes: int = 5 * 1024 * 1024
+    photos_per_listing: int = 6
+    max_open_orders_per_buyer: int = Field(20, description="pending + accepted orders")
+    media_cache_seconds: int = 365 * 24 * 3600
     max_depth: int = 12
     max_aliases: int = 30
     max_tokens: int = 4000

@@ -4,6 +4,7 @@ or against any MongoDB given by SANNONG_TEST_MONGODB_URI. Each test gets its own
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -75,10 +76,11 @@ async def start_app(app: Starlette) -> Any:
 
 
 @pytest.fixture
-async def app(mongodb_uri: str, db_name: str) -> AsyncIterator[Starlette]:
+async def app(mongodb_uri: str, db_name: str, tmp_path: Path) -> AsyncIterator[Starlette]:
     # The app owns its client, as in production; it connects to the same server.
     application = create_app(
-        settings_for_tests(database=db_name), client=open_client(mongodb_uri, 1500)
+        settings_for_tests(database=db_name, data_dir=tmp_path),
+        client=open_client(mongodb_uri, 1500),
     )
     lifespan = await start_app(application)
     yield application

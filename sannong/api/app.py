@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
 from sannong.api.context import Services
 from sannong.api.documents import TrustedDocuments
@@ -24,6 +24,7 @@ from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
 from sannong.integrations.sms import HttpSms, OutboxSms, SmsProvider
 from sannong.logs import configure_logging
+from sannong.media import KEY, LocalPhotoStore
 from sannong.security import Passwords
 from sannong.settings import Settings, get_settings
 
@@ -70,7 +71,13 @@ def create_app(
             retries=settings.sms_retries,
         )
 
-    services = Services(settings=settings, db=db, passwords=Passwords(settings), sms=OutboxSms(db))
+    services = Services(
+        settings=settings,
+        db=db,
+        passwords=Passwords(settings),
+        sms=OutboxSms(db),
+        photos=LocalPhotoStore(settings.data_dir / "media"),
+    )
     documents = TrustedDocuments.load(
         settings.trusted_documents, only=settings.trusted_documents_only
     )
@@ -104,16 +111,38 @@ def create_app(
     async def metrics(request: Request) -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
+    async def media(request: Request) -> Response:
+        """Photos and thumbnails; names are content hashes, so they are cached for good."""
+        name = request.path_params["name"]
+        data = await services.photos.get(name) if KEY.fullmatch(name) else None
+        if data is None:
+            return Response(status_code=404)
+        etag = f'"{name.removesuffix(".webp")}"'
+        headers = {
+            "Cache-Control": f"public, max-age={settings.media_cache_seconds}, immutable",
+            "ETag": etag,
+            "X-Content-Type-Options": "nosniff",
+        }
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        return Response(data, media_type="image/webp", headers=headers)
+
     return Starlette(
         routes=[
             Route("/graphql", view, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", view),
+            Route("/media/{name}", media),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
         ],
         middleware=[
             Middleware(RequestObserver),
-            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+            Middleware(
+                BodyLimit,
+                max_bytes=settings.max_body_bytes,
+                max_upload_bytes=settings.max_upload_bytes,
+            ),
         ],
         lifespan=lifespan,
     )

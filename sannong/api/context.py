@@ -11,6 +11,8 @@ from sannong.auth import Viewer, resolve_token
 from sannong.errors import Unauthenticated
 from sannong.integrations.sms import SmsProvider
 from sannong.loaders.accounts import UserById
+from sannong.media import PhotoStore
+from sannong.pubsub import Broker
 from sannong.security import Passwords
 from sannong.settings import Settings
 
@@ -23,6 +25,8 @@ class Services:
     db: AsyncDatabase
     passwords: Passwords
     sms: SmsProvider
+    photos: PhotoStore
+    broker: Broker = field(default_factory=Broker)
 
 
 @dataclass
@@ -30,6 +34,8 @@ class Context:
     services: Services
     request: HTTPConnection
     loaders: dict[type, DataLoader[Any, Any]] = field(default_factory=dict)
+    # graphql-transport-ws `connection_init` payload: browsers cannot set WebSocket headers.
+    connection_params: dict[str, Any] | None = None
     _viewer: Viewer | None = None
     _viewer_loaded: bool = False
 
@@ -47,6 +53,8 @@ class Context:
 
     def bearer_token(self) -> str | None:
         header = self.request.headers.get("authorization", "")
+        if not header and isinstance(self.connection_params, dict):
+            header = str(self.connection_params.get("Authorization", ""))
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None

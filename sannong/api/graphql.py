@@ -5,7 +5,11 @@
 - GET for queries only; mutations over GET are refused with 405;
 - a GET answer carries a weak ETag, and an unchanged answer costs a 304;
 - trusted documents: `documentId` in place of `query` (see `documents.py`);
-- no batching.
+- no batching;
+- multipart uploads (photos) only with a preflight header and a bearer token:
+  a browser sends multipart/form-data cross-site without a CORS preflight, so
+  the header proves the request comes from our own code (CSRF);
+- subscriptions over graphql-transport-ws (the token in `connection_init`).
 """
 
 import hashlib
@@ -19,12 +23,39 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from sannong.api.context import Context, Services
 from sannong.api.documents import TrustedDocuments
+from sannong.auth import resolve_token
+from sannong.errors import Unauthenticated
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+# Any of these makes a cross-site request non-simple, so the browser asks first (CORS).
+PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight", "x-apollo-operation-name")
+
+
+def _refuse(status: int, message: str, code: str) -> Response:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return Response(body, status_code=status, media_type="application/json")
+
+
+async def _upload_refusal(request: Request, services: Services) -> Response | None:
+    """Why a multipart request may not go on, checked before its (large) body is read."""
+    content_type = request.headers.get("content-type", "").lower()
+    if request.method != "POST" or not content_type.startswith("multipart/form-data"):
+        return None
+    if not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
+        return _refuse(400, "上传需要 GraphQL-Preflight 请求头", "BAD_USER_INPUT")
+    token = Context(services=services, request=request).bearer_token()
+    try:
+        if token is None:
+            raise Unauthenticated("请先登录再上传")
+        await resolve_token(services.db, token)
+    except Unauthenticated as error:
+        return _refuse(401, error.message, "UNAUTHENTICATED")
+    return None
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -35,7 +66,8 @@ class GraphQLView(GraphQL[Context, None]):
             schema,
             graphql_ide="graphiql" if services.settings.debug else None,
             allow_queries_via_get=True,
-            subscription_protocols=(),
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            multipart_uploads_enabled=True,
         )
         self.services = services
         self.documents = documents or TrustedDocuments({})
@@ -80,6 +112,10 @@ class GraphQLView(GraphQL[Context, None]):
             raise
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
+        if isinstance(request, Request) and (
+            refusal := await _upload_refusal(request, self.services)
+        ):
+            return refusal
         response = await super().run(request)
         if isinstance(request, Request) and isinstance(response, Response):
             if getattr(request.state, "request_error", False):

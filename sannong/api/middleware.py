@@ -22,17 +22,25 @@ class BodyTooLarge(Exception):
 
 
 class BodyLimit:
-    """Refuses bodies over `max_bytes` with 413, by header or while streaming."""
+    """Refuses bodies over `max_bytes` with 413, by header or while streaming.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    Multipart requests (photo uploads) get their own, larger `max_upload_bytes`;
+    JSON and everything else keep the small cap.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.max_upload_bytes = max_upload_bytes or max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+        headers = dict(scope["headers"])
+        multipart = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+        max_bytes = self.max_upload_bytes if multipart else self.max_bytes
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > max_bytes):
             await _send_too_large(send)
             return
         received = 0
@@ -43,7 +51,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise BodyTooLarge
             return message
 
@@ -81,6 +89,8 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         path = scope["path"] if scope["path"] in _KNOWN_PATHS else "other"
+        if scope["path"].startswith("/media/"):
+            path = "/media"  # one metrics label for every photo
         status: dict[str, Any] = {"code": 500}
 
         async def observing_send(message: Message) -> None:
@@ -108,4 +118,4 @@ class RequestObserver:
                 )
 
 
-_KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/"})
+_KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics", "/", "/media"})

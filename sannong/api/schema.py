@@ -12,11 +12,13 @@ from strawberry.tools import merge_types
 from sannong.api.errors import CodedErrors
 from sannong.api.limits import RequestLimits
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
+from sannong.resolvers.market import MarketMutation, MarketQuery, MarketSubscription
 from sannong.resolvers.regions import RegionQuery
 from sannong.settings import Settings
 
-QUERIES: tuple[type, ...] = (AccountQuery, RegionQuery)
-MUTATIONS: tuple[type, ...] = (AccountMutation,)
+QUERIES: tuple[type, ...] = (AccountQuery, RegionQuery, MarketQuery)
+MUTATIONS: tuple[type, ...] = (AccountMutation, MarketMutation)
+SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription,)
 
 
 def _query_type() -> type:
@@ -44,6 +46,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return strawberry.Schema(
         query=_query_type(),
         mutation=merge_types("Mutation", MUTATIONS),
+        subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not settings.debug),
     )

@@ -47,6 +47,28 @@ INDEXES: dict[str, list[Index]] = {
         Index([("key", 1)], unique=True),
         Index([("expiresAt", 1)], ttl_seconds=0),
     ],
+    "listings": [
+        Index([("status", 1), ("_id", -1)]),  # newest
+        Index([("status", 1), ("priceFen", 1), ("_id", 1)]),  # cheapest / dearest
+        Index([("path", 1), ("status", 1), ("_id", -1)]),  # newest in a region subtree
+        Index([("path", 1), ("status", 1), ("priceFen", 1), ("_id", 1)]),
+        Index([("commodity", 1), ("status", 1), ("_id", -1)]),
+        Index([("commodity", 1), ("status", 1), ("priceFen", 1), ("_id", 1)]),
+        Index([("searchTokens", 1), ("status", 1), ("_id", -1)]),  # text search
+        Index([("sellerId", 1), ("_id", -1)]),  # a seller's listings
+    ],
+    "orders": [
+        Index([("buyerId", 1), ("idempotencyKey", 1)], unique=True),  # retries never duplicate
+        Index([("buyerId", 1), ("_id", -1)]),  # my orders as buyer
+        Index([("buyerId", 1), ("status", 1), ("_id", -1)]),  # ... by status; open-order cap
+        Index([("sellerId", 1), ("_id", -1)]),  # my orders as seller
+        Index([("sellerId", 1), ("status", 1), ("_id", -1)]),
+        Index([("listingId", 1), ("status", 1)]),  # orders of a listing
+    ],
+    "listing_reports": [
+        Index([("listingId", 1), ("reporterId", 1)], unique=True),  # one report per person
+        Index([("listingId", 1), ("_id", -1)]),
+    ],
     "sms_outbox": [
         Index([("status", 1), ("createdAt", 1)]),
         Index([("createdAt", -1), ("_id", -1)]),

@@ -4,6 +4,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.db.indexes import ensure_indexes
 from sannong.db.seed.accounts import DEMO_ACCOUNTS, seed_accounts
+from sannong.db.seed.market import seed_market
 from sannong.db.seed.regions import seed_regions
 from sannong.security import Passwords
 
@@ -19,6 +20,7 @@ async def seed(db: AsyncDatabase, passwords: Passwords, *, reset: bool = False) 
     await ensure_indexes(db)
     await seed_regions(db)
     await seed_accounts(db, passwords)
+    await seed_market(db, passwords)
 
 
 __all__ = ["DEMO_ACCOUNTS", "is_empty", "seed"]

@@ -17,3 +17,15 @@ async def upsert_all(collection: AsyncCollection, documents: list[dict[str, Any]
             ],
             ordered=False,
         )
+
+
+async def insert_missing(collection: AsyncCollection, documents: list[dict[str, Any]]) -> None:
+    """Idempotent for documents that change after seeding (stock): existing ones are left alone."""
+    for start in range(0, len(documents), BATCH):
+        await collection.bulk_write(
+            [
+                UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True)
+                for doc in documents[start : start + BATCH]
+            ],
+            ordered=False,
+        )

@@ -1,0 +1,158 @@
+"""Demo marketplace: farmers in every demo village, 225 listings, orders in every state.
+
+Deterministic (fixed random seed, ids derived from numbers) and idempotent:
+listings are inserted only when missing, orders go through the same rules as
+the API with fixed idempotency keys, so a second run changes nothing.
+"""
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo.asynchronous.database import AsyncDatabase
+
+from sannong.db.seed.batches import insert_missing
+from sannong.db.seed.regions import region_documents
+from sannong.rules.market import OrderStatus, move_order, place_order
+from sannong.security import Passwords
+from sannong.text import tokens
+from sannong.types.common import UserErrors
+
+DEMO_FARMER_PASSWORD = "nongmin2026"
+LISTINGS_PER_VILLAGE = 5
+EPOCH = datetime(2026, 10, 1, tzinfo=UTC)
+
+# (commodity, category, unit, lowest and highest price in fen, stock range)
+PRODUCE: tuple[tuple[str, str, str, int, int, int, int], ...] = (
+    ("西红柿", "VEGETABLE", "斤", 150, 400, 200, 3000),
+    ("黄瓜", "VEGETABLE", "斤", 120, 300, 200, 3000),
+    ("大白菜", "VEGETABLE", "斤", 40, 120, 500, 5000),
+    ("茄子", "VEGETABLE", "斤", 150, 350, 100, 2000),
+    ("辣椒", "VEGETABLE", "斤", 200, 600, 100, 2000),
+    ("玉米", "GRAIN", "斤", 110, 160, 1000, 20000),
+    ("小麦", "GRAIN", "斤", 120, 150, 1000, 20000),
+    ("花生", "GRAIN", "斤", 350, 600, 200, 3000),
+    ("苹果", "FRUIT", "斤", 250, 700, 200, 5000),
+    ("桃子", "FRUIT", "斤", 300, 800, 100, 2000),
+    ("樱桃", "FRUIT", "斤", 1500, 4000, 20, 300),
+    ("土鸡蛋", "EGG_DAIRY", "斤", 700, 1200, 30, 500),
+    ("散养土鸡", "LIVESTOCK", "只", 6000, 12000, 5, 100),
+    ("草鱼", "AQUATIC", "斤", 600, 1000, 50, 800),
+    ("煎饼", "SPECIALTY", "斤", 1200, 2500, 20, 300),
+)
+ADJECTIVES = ("新鲜", "自家种的", "大棚", "有机", "今年新", "农家")
+PHRASES = ("新鲜采摘，当天发货", "可以上门自提", "量大从优，欢迎批发", "支持先验货后付款")
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+GIVEN = ("建国", "秀英", "桂兰", "志强", "玉梅", "德明", "春花", "海军", "凤英", "永刚")
+STATES = (
+    OrderStatus.PENDING,
+    OrderStatus.ACCEPTED,
+    OrderStatus.REJECTED,
+    OrderStatus.CANCELLED,
+    OrderStatus.COMPLETED,
+)
+
+
+def _object_id(kind: int, n: int, at: datetime) -> ObjectId:
+    """Time-ordered like a real ObjectId, and the same on every run."""
+    return ObjectId(f"{int(at.timestamp()):08x}{kind:08x}{n:08x}")
+
+
+def farmer_documents(password_hash: str) -> list[dict[str, Any]]:
+    villages = [r for r in region_documents() if r["level"] == "VILLAGE"]
+    return [
+        {
+            "_id": _object_id(1, n, EPOCH),
+            "phone": f"1380001{n:04d}",
+            "passwordHash": password_hash,
+            "name": SURNAMES[(n + 1) % len(SURNAMES)] + GIVEN[(n + 3) % len(GIVEN)],
+            "role": "FARMER",
+            "regionId": village["_id"],
+            "path": village["path"],
+            "scopeRegionId": None,
+            "scopePath": [],
+            "createdAt": EPOCH,
+        }
+        for n, village in enumerate(villages)
+    ]
+
+
+def listing_documents(farmers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rng = random.Random(2026)
+    listings = []
+    for n in range(len(farmers) * LISTINGS_PER_VILLAGE):
+        farmer = farmers[n % len(farmers)]
+        commodity, category, unit, low, high, least, most = rng.choice(PRODUCE)
+        at = EPOCH + timedelta(hours=7 * n, minutes=rng.randrange(60))
+        quantity = rng.randrange(least, most + 1, 10 if least >= 100 else 1)
+        title = f"{rng.choice(ADJECTIVES)}{commodity}"
+        description = "，".join(rng.sample(PHRASES, 2))
+        listings.append(
+            {
+                "_id": _object_id(2, n, at),
+                "sellerId": farmer["_id"],
+                "commodity": commodity,
+                "category": category,
+                "title": title,
+                "description": description,
+                "priceFen": rng.randrange(low, high + 1, 10),
+                "unit": unit,
+                "quantityAvailable": quantity,
+                "quantitySold": 0,
+                "minOrder": 1 if quantity < 500 else 10,
+                "regionId": farmer["regionId"],
+                "path": farmer["path"],
+                "photos": [],
+                "status": "ACTIVE",
+                "reportCount": 0,
+                "searchTokens": tokens(commodity, title, description),
+                "createdAt": at,
+                "updatedAt": at,
+            }
+        )
+    return listings
+
+
+async def _order_in_state(
+    db: AsyncDatabase, n: int, listing: dict[str, Any], buyer_id: ObjectId, state: OrderStatus
+) -> None:
+    order = await place_order(
+        db,
+        buyer_id=buyer_id,
+        listing_id=listing["_id"],
+        quantity=listing["minOrder"] * (1 + n % 3),
+        idempotency_key=f"demo-order-{n:04d}",
+        max_open_orders=1000,
+    )
+    seller, buyer = listing["sellerId"], buyer_id
+    steps = {
+        OrderStatus.PENDING: [],
+        OrderStatus.ACCEPTED: [(OrderStatus.ACCEPTED, seller)],
+        OrderStatus.REJECTED: [(OrderStatus.REJECTED, seller)],
+        OrderStatus.CANCELLED: [(OrderStatus.CANCELLED, buyer)],
+        OrderStatus.COMPLETED: [(OrderStatus.ACCEPTED, seller), (OrderStatus.COMPLETED, buyer)],
+    }[state]
+    for to, actor in steps:
+        try:
+            order = await move_order(db, order, to, actor)
+        except UserErrors:
+            return  # already done by an earlier run
+
+
+async def seed_market(db: AsyncDatabase, passwords: Passwords) -> None:
+    farmers = farmer_documents("")
+    missing = [f for f in farmers if not await db.users.find_one({"_id": f["_id"]}, {"_id": 1})]
+    if missing:
+        password_hash = await passwords.hash(DEMO_FARMER_PASSWORD)  # one hash, shared: demo only
+        await insert_missing(db.users, [f | {"passwordHash": password_hash} for f in missing])
+    listings = listing_documents(farmers)
+    await insert_missing(db.listings, listings)
+    demo_buyer = await db.users.find_one({"phone": "13800000001"}, {"_id": 1})  # 王建国
+    buyers = [farmers[(n * 7 + 3) % len(farmers)]["_id"] for n in range(len(STATES) * 8)]
+    for n in range(len(STATES) * 8):
+        listing = listings[n * 5]
+        buyer = demo_buyer["_id"] if demo_buyer and n % 4 == 0 else buyers[n]
+        if buyer == listing["sellerId"]:
+            buyer = farmers[(n + 1) % len(farmers)]["_id"]
+        await _order_in_state(db, n, listing, buyer, STATES[n % len(STATES)])

@@ -1,0 +1,5 @@
+from sannong.loaders import ById
+
+
+class ListingById(ById):
+    collection = "listings"

@@ -1,0 +1,130 @@
+"""Listing photos: checked by content, re-encoded, stored behind a small interface.
+
+An upload is accepted only when its bytes are a JPEG, PNG or WebP that Pillow
+can decode (a renamed script is refused whatever its name or content type).
+It is re-encoded as WebP, which drops EXIF (phones put the farm's GPS position
+there), and a small WebP thumbnail is made for lists. Keys are content hashes,
+so a stored file never changes and may be cached for a year.
+"""
+
+import asyncio
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from PIL import Image, ImageOps
+
+from sannong.types.common import UserErrorCode, UserErrors
+
+FULL_SIZE = 1600  # longest side of the stored photo, enough for a phone screen
+THUMB_SIZE = 320
+MAX_PIXELS = 40_000_000  # decompression bombs are refused before decoding
+KEY = re.compile(r"[0-9a-f]{32}(-thumb)?\.webp")
+_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+class PhotoStore(Protocol):
+    """Where photo files live; local disk now, an object store later."""
+
+    async def put(self, name: str, data: bytes) -> None: ...
+
+    async def get(self, name: str) -> bytes | None: ...
+
+
+class LocalPhotoStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _path(self, name: str) -> Path:
+        if not KEY.fullmatch(name):  # names are ours, but never let one climb out of root
+            raise ValueError("bad media name")
+        return self.root / name[:2] / name
+
+    async def put(self, name: str, data: bytes) -> None:
+        await asyncio.to_thread(self._write, self._path(name), data)
+
+    async def get(self, name: str) -> bytes | None:
+        path = self._path(name)
+        try:
+            return await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            return None
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)  # readers never see half a file
+
+
+@dataclass(frozen=True)
+class Photo:
+    key: str
+    width: int
+    height: int
+    full: bytes
+    thumbnail: bytes
+
+    @property
+    def doc(self) -> dict[str, str | int]:
+        return {"key": self.key, "width": self.width, "height": self.height}
+
+
+def photo_url(key: str) -> str:
+    return f"/media/{key}.webp"
+
+
+def thumbnail_url(key: str) -> str:
+    return f"/media/{key}-thumb.webp"
+
+
+def _looks_like_image(data: bytes) -> bool:
+    return (
+        data.startswith(b"\xff\xd8\xff")
+        or data.startswith(b"\x89PNG\r\n\x1a\n")
+        or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+    )
+
+
+def _webp(image: Image.Image, size: int, quality: int) -> tuple[bytes, int, int]:
+    copy = image.copy()
+    copy.thumbnail((size, size))
+    out = io.BytesIO()
+    copy.save(out, "WEBP", quality=quality)
+    return out.getvalue(), copy.width, copy.height
+
+
+def decode_photo(data: bytes, field: str) -> Photo:
+    """The stored forms of an uploaded photo, or UNSUPPORTED_PHOTO (CPU bound: run in a thread)."""
+    refused = UserErrors.one(
+        field, "只能上传 JPG、PNG 或 WebP 图片", UserErrorCode.UNSUPPORTED_PHOTO
+    )
+    if not _looks_like_image(data):
+        raise refused
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in _FORMATS or image.width * image.height > MAX_PIXELS:
+                raise refused
+            image.load()
+        image = ImageOps.exif_transpose(image)
+        image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+        full, width, height = _webp(image, FULL_SIZE, 82)
+        thumbnail, _, _ = _webp(image, THUMB_SIZE, 70)
+    except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise refused from None
+    key = hashlib.sha256(full).hexdigest()[:32]
+    return Photo(key=key, width=width, height=height, full=full, thumbnail=thumbnail)
+
+
+async def store_photo(store: PhotoStore, data: bytes, field: str) -> Photo:
+    photo = await asyncio.to_thread(decode_photo, data, field)
+    await store.put(f"{photo.key}.webp", photo.full)
+    await store.put(f"{photo.key}-thumb.webp", photo.thumbnail)
+    return photo
