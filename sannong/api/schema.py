@@ -12,11 +12,12 @@ from strawberry.tools import merge_types
 from sannong.api.errors import CodedErrors
 from sannong.api.limits import RequestLimits
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
+from sannong.resolvers.prices import PriceAlertQuery, PriceMutation, PriceQuery
 from sannong.resolvers.regions import RegionQuery
 from sannong.settings import Settings
 
-QUERIES: tuple[type, ...] = (AccountQuery, RegionQuery)
-MUTATIONS: tuple[type, ...] = (AccountMutation,)
+QUERIES: tuple[type, ...] = (AccountQuery, RegionQuery, PriceQuery, PriceAlertQuery)
+MUTATIONS: tuple[type, ...] = (AccountMutation, PriceMutation)
 
 
 def _query_type() -> type:

@@ -23,6 +23,14 @@ class UserErrorCode(Enum):
     UNKNOWN_REGION = "UNKNOWN_REGION"
     OUT_OF_SCOPE = "OUT_OF_SCOPE"
     NOT_FOUND = "NOT_FOUND"
+    UNKNOWN_COMMODITY = "UNKNOWN_COMMODITY"
+    UNKNOWN_MARKET = "UNKNOWN_MARKET"
+    WRONG_UNIT = "WRONG_UNIT"
+    INVALID_PRICE = "INVALID_PRICE"
+    INVALID_DATE = "INVALID_DATE"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    DUPLICATE_ROW = "DUPLICATE_ROW"
+    TOO_MANY = "TOO_MANY"
 
 
 @strawberry.type(description="A business-rule failure: what, where, and a code for clients")
