@@ -2,8 +2,13 @@
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.auth import Role
 from sannong.db.indexes import ensure_indexes
 from sannong.db.seed.accounts import DEMO_ACCOUNTS, seed_accounts
+from sannong.db.seed.alerts import seed_alerts
+from sannong.db.seed.articles import seed_articles
+from sannong.db.seed.catalog import follow_demo_commodities, seed_catalog
+from sannong.db.seed.prices import seed_prices
 from sannong.db.seed.regions import seed_regions
 from sannong.security import Passwords
 
@@ -19,6 +24,17 @@ async def seed(db: AsyncDatabase, passwords: Passwords, *, reset: bool = False) 
     await ensure_indexes(db)
     await seed_regions(db)
     await seed_accounts(db, passwords)
+    await seed_market_info(db)
+
+
+async def seed_market_info(db: AsyncDatabase) -> None:
+    """Commodities, markets, 180 days of prices, articles and warnings."""
+    phones = {account.role: account.phone for account in DEMO_ACCOUNTS}
+    await seed_catalog(db)
+    await follow_demo_commodities(db, phones[Role.FARMER])
+    await seed_articles(db, phones[Role.EXPERT])
+    await seed_alerts(db)
+    await seed_prices(db)
 
 
 __all__ = ["DEMO_ACCOUNTS", "is_empty", "seed"]

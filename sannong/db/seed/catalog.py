@@ -154,3 +154,13 @@ async def market_documents(db: AsyncDatabase) -> list[dict[str, Any]]:
 async def seed_catalog(db: AsyncDatabase) -> None:
     await upsert_all(db.commodities, commodity_documents())
     await upsert_all(db.markets, await market_documents(db))
+
+
+DEMO_FOLLOWS = ("corn", "tomato", "cucumber", "garlic")  # what the demo farmer grows
+
+
+async def follow_demo_commodities(db: AsyncDatabase, phone: str) -> None:
+    await db.users.update_one(
+        {"phone": phone, "followedCommodityIds": {"$exists": False}},
+        {"$set": {"followedCommodityIds": list(DEMO_FOLLOWS)}},
+    )
