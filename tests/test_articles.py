@@ -55,6 +55,16 @@ async def test_expert_publishes_an_article_and_scripts_are_removed(api: Api) -> 
     assert stored["author"] == {"name": "测试用户"}
 
 
+async def test_an_article_is_a_node(api: Api) -> None:
+    expert = await api.person(Role.EXPERT)
+    created = await api.gql(PUBLISH, article(), as_=expert)
+    article_id = created["data"]["publishArticle"]["article"]["id"]
+    found = await api.gql(
+        "query($id: ID!) { node(id: $id) { ... on Article { title } } }", {"id": article_id}
+    )
+    assert found["data"]["node"] == {"title": "花生叶斑病防治"}
+
+
 async def test_an_article_of_only_script_is_refused(api: Api) -> None:
     expert = await api.person(Role.EXPERT)
     result = await api.gql(PUBLISH, article(body="<script>alert(1)</script>"), as_=expert)

@@ -64,8 +64,12 @@ async def test_a_crossing_sends_one_sms_and_one_notification_and_never_twice(api
         f"【三农】玉米在寿光农产品物流园{days_ago(0)}的均价涨到 2.55 元/公斤，"
         "已高于您设置的 2.50 元/公斤。"
     )
-    [note] = await api.db.notifications.find({}).to_list()
-    assert note["kind"] == "PRICE_ALERT" and note["body"] == sms["text"]
+    inbox = await api.gql(
+        "{ myNotifications { edges { node { kind title body read } } } }", as_=farmer
+    )
+    assert [e["node"] for e in inbox["data"]["myNotifications"]["edges"]] == [
+        {"kind": "PRICE_ALERT", "title": "玉米价格提醒", "body": sms["text"], "read": False}
+    ]
 
     # Still above (a correction, a re-import, a new day): the same crossing, no second message.
     await api.gql(REPORT, {"i": {"rows": [row(avg="2.58", high="2.60")]}}, as_=admin)

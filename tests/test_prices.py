@@ -293,6 +293,27 @@ async def test_farmer_follows_commodities_and_sees_their_latest_price_and_trend(
     assert apple == {"name": "苹果", "latestPrice": None}
 
 
+async def test_following_commodities_needs_a_sign_in(api: Api) -> None:
+    result = await api.gql(
+        """mutation($i: FollowCommoditiesInput!) { followCommodities(input: $i) {
+             userErrors { code } } }""",
+        {"i": {"commodityIds": [commodity_id("corn")]}},
+    )
+    assert codes(result) == ["UNAUTHENTICATED"]
+
+
+async def test_commodities_and_markets_are_nodes(api: Api) -> None:
+    result = await api.gql(
+        """query($c: ID!, $m: ID!) { c: node(id: $c) { ... on Commodity { name unit } }
+             m: node(id: $m) { ... on Market { name } } }""",
+        {"c": commodity_id("piglet"), "m": market_id(QINGZHOU_MARKET)},
+    )
+    assert result["data"] == {
+        "c": {"name": "仔猪", "unit": "元/头"},
+        "m": {"name": "青州市农产品批发市场"},
+    }
+
+
 async def test_following_an_unknown_commodity_is_a_user_error(api: Api) -> None:
     farmer = await api.person()
     result = await api.gql(
@@ -337,6 +358,21 @@ async def test_followed_commodities_on_the_home_screen_cost_constant_commands(ap
             await api.gql(query, as_=farmer)
         tallies.append(tally.names)
     assert len(tallies[0]) == len(tallies[1])
+
+
+async def test_price_history_costs_the_same_commands_for_a_week_or_half_a_year(
+    api: Api,
+) -> None:
+    await write_history(api.db, "corn", SUNJIAJI_MARKET, [200 + i for i in range(180)])
+    tallies = []
+    for days in (7, 180):
+        with count_commands() as tally:
+            result = await api.gql(
+                HISTORY, {"c": commodity_id("corn"), "m": market_id(SUNJIAJI_MARKET), "days": days}
+            )
+        assert len(result["data"]["priceHistory"]["points"]) == days
+        tallies.append(tally.names)
+    assert tallies[0] == tallies[1] == ["find"] * 3  # commodity, market, the series
 
 
 def _served_by_index(collection: str, equality: list[str], ordered: str) -> bool:

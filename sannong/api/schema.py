@@ -14,6 +14,7 @@ from sannong.api.limits import RequestLimits
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
 from sannong.resolvers.articles import ArticleMutation, ArticleQuery
+from sannong.resolvers.notifications import NotificationQuery
 from sannong.resolvers.prices import PriceAlertQuery, PriceMutation, PriceQuery
 from sannong.resolvers.regions import RegionQuery
 from sannong.resolvers.search import SearchQuery
@@ -27,6 +28,7 @@ QUERIES: tuple[type, ...] = (
     ArticleQuery,
     AlertQuery,
     SearchQuery,
+    NotificationQuery,
 )
 MUTATIONS: tuple[type, ...] = (AccountMutation, PriceMutation, ArticleMutation, AlertMutation)
 
