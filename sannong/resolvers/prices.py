@@ -212,8 +212,9 @@ class PriceAlertQuery:
 @strawberry.type
 class PriceMutation:
     @strawberry.mutation(
-        description="Township and platform admins: up to 250 rows for markets in their region; "
-        "valid rows are stored, bad ones come back as userErrors"
+        description="Township and platform admins: up to 250 rows for markets in their region "
+        "(a market outside it refuses the whole batch); valid rows are stored, bad ones come "
+        "back as userErrors `rows.N.field`"
     )
     async def report_prices(
         self, info: strawberry.Info[Context], input: ReportPricesInput
