@@ -1,4 +1,4 @@
-"""`sannong serve | seed | export-schema | create-admin`."""
+"""`sannong serve | seed | export-schema | create-admin | import-prices`."""
 
 import argparse
 import asyncio
@@ -71,7 +71,7 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
     async def work(db) -> bool:  # type: ignore[no-untyped-def]
         if args.if_empty and not await is_empty(db):
             return False
-        await run_seed(db, Passwords(settings), reset=args.reset)
+        await run_seed(db, Passwords(settings), reset=args.reset, price_days=args.price_days)
         return True
 
     with database_uri(settings) as uri:
@@ -130,6 +130,55 @@ def create_admin(args: argparse.Namespace, settings: Settings) -> None:
     print(f"已创建平台管理员 {name}，管理地区 {args.region}")
 
 
+def _progress_bar(done: int, total: int) -> None:
+    width = 30
+    filled = width * done // total if total else width
+    sys.stderr.write(f"\r导入中 [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def import_prices(args: argparse.Namespace, settings: Settings) -> None:
+    import aiohttp
+
+    from sannong.integrations.sms import HttpSms, OutboxSms, SmsProvider
+    from sannong.rules.price_import import ImportFailed, ImportSummary
+    from sannong.rules.price_import import import_prices as run_import
+
+    async def work(db) -> ImportSummary:  # type: ignore[no-untyped-def]
+        async with aiohttp.ClientSession() as session:
+            sms: SmsProvider = OutboxSms(db)
+            if settings.sms_gateway_url:
+                sms = HttpSms(
+                    db,
+                    session,
+                    settings.sms_gateway_url,
+                    token=settings.sms_gateway_token,
+                    timeout=settings.sms_timeout_seconds,
+                    retries=settings.sms_retries,
+                )
+            return await run_import(
+                db,
+                args.source,
+                sms=sms,
+                market=args.market,
+                fmt=args.format,
+                source_name=args.source_name,
+                session=session,
+                progress=_progress_bar if sys.stderr.isatty() else None,
+            )
+
+    try:
+        with database_uri(settings) as uri:
+            summary = asyncio.run(_with_db(settings, uri, work))
+    except ImportFailed as failed:
+        sys.exit(f"导入失败：{failed}")
+    print("\n".join(summary.lines()))
+    if summary.rejected:
+        sys.exit(1)  # scripts notice rejected rows; the valid ones are stored
+
+
 def main(argv: list[str] | None = None) -> None:
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="sannong", description="三农信息服务平台")
@@ -144,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     p = commands.add_parser("seed", help="write the demo data (idempotent)")
     p.add_argument("--reset", action="store_true", help="drop every collection first")
     p.add_argument("--if-empty", action="store_true", help="only when the database is empty")
+    p.add_argument("--price-days", type=int, default=180, help="days of demo price history")
     p.set_defaults(run=seed)
 
     p = commands.add_parser("export-schema", help="print the GraphQL SDL")
@@ -158,6 +208,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--region", required=True, help="division code of the region administered")
     p.add_argument("--village", help="division code of the admin's own village")
     p.set_defaults(run=create_admin)
+
+    p = commands.add_parser(
+        "import-prices",
+        help="import daily prices from a CSV or JSON file or http(s) URL (idempotent)",
+    )
+    p.add_argument("source", help="file path or http(s) URL")
+    p.add_argument("--format", choices=["csv", "json"], help="default: from the name or content")
+    p.add_argument("--market", help="market ID or name for JSON feeds (one market per feed)")
+    p.add_argument("--source-name", help="what reports record as their source")
+    p.set_defaults(run=import_prices)
 
     args = parser.parse_args(argv)
     args.run(args, settings)

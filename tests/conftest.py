@@ -97,3 +97,11 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def api(http: httpx.AsyncClient, db: AsyncDatabase) -> Api:
     return Api(http, db)
+
+
+@pytest.fixture
+async def catalog(db: AsyncDatabase) -> None:
+    """Commodities and markets of the demo data (small: about sixty documents)."""
+    from sannong.db.seed.catalog import seed_catalog
+
+    await seed_catalog(db)

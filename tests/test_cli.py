@@ -30,9 +30,9 @@ async def test_seed_twice_changes_nothing_and_demo_accounts_sign_in(
     api: Api, db: AsyncDatabase
 ) -> None:
     passwords = Passwords(settings_for_tests())
-    await seed(db, passwords)
+    await seed(db, passwords, price_days=2)
     first = await counts(db)
-    await seed(db, passwords)
+    await seed(db, passwords, price_days=2)
     assert await counts(db) == first
     assert first["regions"] == 60 and first["users"] >= len(DEMO_ACCOUNTS)
     for account in DEMO_ACCOUNTS:
@@ -42,7 +42,7 @@ async def test_seed_twice_changes_nothing_and_demo_accounts_sign_in(
 
 async def test_seed_reset_starts_from_empty(db: AsyncDatabase) -> None:
     await db.users.insert_one({"phone": "13999999999", "name": "x"})
-    await seed(db, Passwords(settings_for_tests()), reset=True)
+    await seed(db, Passwords(settings_for_tests()), reset=True, price_days=2)
     assert await db.users.find_one({"phone": "13999999999"}) is None
 
 
@@ -64,7 +64,7 @@ def test_serve_starts_the_embedded_database_and_answers(tmp_path: Path) -> None:
     env.pop("SANNONG_MONGODB_URI", None)
     cli = [sys.executable, "-m", "sannong.cli"]
     subprocess.run(
-        [*cli, "seed", "--if-empty"], env=env, check=True, capture_output=True, timeout=120
+        [*cli, "seed", "--if-empty", "--price-days", "2"], env=env, check=True, capture_output=True, timeout=120
     )
     port = free_port()
     server = subprocess.Popen(

@@ -11,10 +11,10 @@ async def test_demo_market_has_200_listings_and_orders_in_every_state_with_stock
     db: AsyncDatabase,
 ) -> None:
     passwords = Passwords(conftest.settings_for_tests())
-    await seed(db, passwords)
+    await seed(db, passwords, price_days=2)
     listings = await db.listings.find({}, {"searchTokens": 0}).to_list()
     orders = await db.orders.find().to_list()
-    await seed(db, passwords)  # a second run changes nothing
+    await seed(db, passwords, price_days=2)  # a second run changes nothing
     assert await db.listings.find({}, {"searchTokens": 0}).to_list() == listings
     assert await db.orders.find().to_list() == orders
 

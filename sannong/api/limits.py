@@ -42,6 +42,7 @@ from sannong.errors import ErrorCode
 FIELD_COSTS: dict[str, int] = {
     "Mutation.*": 10,
     "Query.search": 20,
+    "Query.priceHistory": 10,  # up to a year of daily reports over every market
 }
 DEFAULT_PAGE = 20  # what a connection returns when `first` is not given
 

@@ -12,12 +12,33 @@ from strawberry.tools import merge_types
 from sannong.api.errors import CodedErrors
 from sannong.api.limits import RequestLimits
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
+from sannong.resolvers.alerts import AlertMutation, AlertQuery
+from sannong.resolvers.articles import ArticleMutation, ArticleQuery
 from sannong.resolvers.market import MarketMutation, MarketQuery, MarketSubscription
+from sannong.resolvers.notifications import NotificationQuery
+from sannong.resolvers.prices import PriceAlertQuery, PriceMutation, PriceQuery
 from sannong.resolvers.regions import RegionQuery
+from sannong.resolvers.search import SearchQuery
 from sannong.settings import Settings
 
-QUERIES: tuple[type, ...] = (AccountQuery, RegionQuery, MarketQuery)
-MUTATIONS: tuple[type, ...] = (AccountMutation, MarketMutation)
+QUERIES: tuple[type, ...] = (
+    AccountQuery,
+    RegionQuery,
+    PriceQuery,
+    PriceAlertQuery,
+    ArticleQuery,
+    AlertQuery,
+    SearchQuery,
+    NotificationQuery,
+    MarketQuery,
+)
+MUTATIONS: tuple[type, ...] = (
+    AccountMutation,
+    PriceMutation,
+    ArticleMutation,
+    AlertMutation,
+    MarketMutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription,)
 
 

@@ -73,6 +73,41 @@ INDEXES: dict[str, list[Index]] = {
         Index([("status", 1), ("createdAt", 1)]),
         Index([("createdAt", -1), ("_id", -1)]),
     ],
+    "commodities": [
+        Index([("order", 1)]),  # commodities, in the order farmers know
+        Index([("category", 1), ("order", 1)]),  # commodities of a category
+        Index([("searchTokens", 1)]),  # search
+    ],
+    "markets": [
+        Index([("path", 1), ("_id", 1)]),  # markets of a region subtree
+    ],
+    "prices": [  # _id is commodity:market:date, so a report is stored once
+        Index([("commodityId", 1), ("marketId", 1), ("date", 1)]),  # history at one market
+        Index([("commodityId", 1), ("date", 1)]),  # history over every market
+    ],
+    "price_latest": [  # _id is commodity:market
+        Index([("commodityId", 1), ("_id", 1)]),  # latest prices of some commodities
+        Index([("path", 1), ("_id", 1)]),  # latest prices in a region subtree
+    ],
+    "price_alerts": [
+        Index([("userId", 1), ("pairId", 1), ("direction", 1)], unique=True),  # one per side
+        Index([("pairId", 1)]),  # alerts a new quote may trigger
+        Index([("userId", 1), ("_id", 1)]),  # my price alerts
+    ],
+    "articles": [
+        Index([("publishedAt", -1), ("_id", -1)]),  # newest articles
+        Index([("category", 1), ("publishedAt", -1), ("_id", -1)]),
+        Index([("commodityIds", 1), ("publishedAt", -1), ("_id", -1)]),  # about a crop
+        Index([("regionIds", 1), ("publishedAt", -1), ("_id", -1)]),  # for a region (or ALL)
+        Index([("searchTokens", 1)]),  # search candidates (multikey)
+    ],
+    "alerts": [
+        Index([("regionIds", 1), ("validUntil", -1)]),  # active alerts of a region path
+        Index([("validUntil", -1)]),  # every active alert
+    ],
+    "notifications": [
+        Index([("userId", 1), ("createdAt", -1), ("_id", -1)]),  # my notifications, newest first
+    ],
 }
 
 

@@ -9,9 +9,11 @@ from strawberry import relay
 
 from sannong.auth import Role
 from sannong.loaders.accounts import UserById
+from sannong.loaders.prices import CommodityById
 from sannong.loaders.regions import RegionById
 from sannong.security import mask_phone
 from sannong.types.common import UserError
+from sannong.types.prices import Commodity
 from sannong.types.regions import Region
 
 
@@ -76,6 +78,12 @@ class User(relay.Node):
             return None
         doc = await RegionById.of(info.context).load(scope)
         return Region.from_doc(doc) if doc else None
+
+    @strawberry.field(description="Commodities whose prices the person follows")
+    async def followed_commodities(self, info: strawberry.Info) -> list[Commodity]:
+        keys = self.doc.get("followedCommodityIds", [])
+        docs = await CommodityById.of(info.context).load_many(keys)
+        return [Commodity.from_doc(doc) for doc in docs if doc]
 
 
 @strawberry.type

@@ -1,0 +1,382 @@
+"""Commodities, markets, daily prices and farmers' price alerts."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import strawberry
+from bson import ObjectId
+from pymongo import ReturnDocument
+from strawberry import relay
+
+from sannong.api.context import Context
+from sannong.auth import Role, require_role
+from sannong.db.pagination import paginate
+from sannong.errors import BadUserInput, Forbidden, NotFound
+from sannong.loaders.prices import CommodityById, MarketById
+from sannong.money import fen_to_yuan, yuan_to_fen
+from sannong.rules import price_alerts
+from sannong.rules.prices import (
+    MAX_PRICE_FEN,
+    MAX_ROWS,
+    Catalog,
+    PriceRow,
+    change_pct,
+    check_rows,
+    days_before,
+    pair_id,
+    store_reports,
+    today_in_china,
+)
+from sannong.types.accounts import User, UserPayload
+from sannong.types.common import Connection, UserError, UserErrorCode, UserErrors, node_key
+from sannong.types.prices import (
+    Commodity,
+    CommodityCategory,
+    FollowCommoditiesInput,
+    Market,
+    PriceAlert,
+    PriceAlertPayload,
+    PricePoint,
+    PriceQuote,
+    PriceSeries,
+    RemovePriceAlertInput,
+    RemovePriceAlertPayload,
+    ReportPricesInput,
+    ReportPricesPayload,
+    SetPriceAlertInput,
+)
+from sannong.validation import Checks
+
+MAX_HISTORY_DAYS = 366
+MAX_FOLLOWED = 30
+MAX_MARKETS = 500
+_ROW_FIELDS = {"commodity": "commodityId", "market": "marketId"}
+
+
+def _key_or_blank(global_id: relay.GlobalID, type_name: str) -> str:
+    """A row naming an ID of another type is that row's error, not the whole batch's."""
+    return global_id.node_id if global_id.type_name == type_name else ""
+
+
+@strawberry.type
+class PriceQuery:
+    @strawberry.field(description="Every commodity, grain first; or those of one category")
+    async def commodities(
+        self, info: strawberry.Info[Context], category: CommodityCategory | None = None
+    ) -> list[Commodity]:
+        query = {"category": category.value} if category else {}
+        # index commodities(category, order) / commodities(order)
+        docs = await info.context.db.commodities.find(
+            query, {"searchTokens": 0}, sort=[("order", 1)]
+        ).to_list()
+        return [Commodity.from_doc(doc) for doc in docs]
+
+    @strawberry.field(description="Markets, or the markets in a region's subtree")
+    async def markets(
+        self, info: strawberry.Info[Context], region_id: relay.GlobalID | None = None
+    ) -> list[Market]:
+        query = {"path": node_key(region_id, "Region", "regionId")} if region_id else {}
+        docs = await info.context.db.markets.find(  # index markets(path, _id)
+            query, sort=[("_id", 1)], limit=MAX_MARKETS
+        ).to_list()
+        return [Market.from_doc(doc) for doc in docs]
+
+    @strawberry.field(
+        description="The newest quote of every commodity × market, by commodity; "
+        "optionally only these commodities and markets in a region's subtree"
+    )
+    async def latest_prices(
+        self,
+        info: strawberry.Info[Context],
+        commodity_ids: list[relay.GlobalID] | None = None,
+        region_id: relay.GlobalID | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[PriceQuote]:
+        query: dict[str, Any] = {}
+        if commodity_ids is not None:
+            if len(commodity_ids) > 100:
+                raise BadUserInput("一次最多查询 100 个品种", field="commodityIds")
+            keys = [node_key(c, "Commodity", "commodityIds") for c in commodity_ids]
+            query["commodityId"] = {"$in": keys}  # index price_latest(commodityId, _id)
+        if region_id is not None:
+            query["path"] = node_key(region_id, "Region", "regionId")  # price_latest(path, _id)
+        page = await paginate(
+            info.context.db.price_latest,
+            query,
+            sort_key="_id",
+            descending=False,
+            first=first,
+            after=after,
+        )
+        return Connection[PriceQuote].from_page(page, PriceQuote.from_doc)
+
+    @strawberry.field(description="Daily low / average / high of the last `days` days (≤ 366)")
+    async def price_history(
+        self,
+        info: strawberry.Info[Context],
+        commodity_id: relay.GlobalID,
+        market_id: relay.GlobalID | None = None,
+        days: int | None = 30,
+    ) -> PriceSeries:
+        days = 30 if days is None else days
+        if not 1 <= days <= MAX_HISTORY_DAYS:
+            raise BadUserInput(f"天数应在 1 到 {MAX_HISTORY_DAYS} 之间", field="days")
+        context = info.context
+        commodity = await CommodityById.of(context).load(
+            node_key(commodity_id, "Commodity", "commodityId")
+        )
+        if commodity is None:
+            raise NotFound("品种不存在")
+        market = None
+        if market_id is not None:
+            market = await MarketById.of(context).load(node_key(market_id, "Market", "marketId"))
+            if market is None:
+                raise NotFound("市场不存在")
+        start = (today_in_china() - timedelta(days=days - 1)).isoformat()
+        # Nine more days so the first days of the window also have a week-before price.
+        query: dict[str, Any] = {
+            "commodityId": commodity["_id"],
+            "date": {"$gte": days_before(start, 9)},
+        }
+        if market is not None:
+            query["marketId"] = market["_id"]  # index prices(commodityId, marketId, date)
+        docs = await context.db.prices.find(  # else index prices(commodityId, date)
+            query, {"date": 1, "lowFen": 1, "avgFen": 1, "highFen": 1}, sort=[("date", 1)]
+        ).to_list()
+        return _series(commodity, market, _daily(docs), start)
+
+
+def _daily(docs: list[dict[str, Any]]) -> dict[str, tuple[int, int, int]]:
+    """(low, avg, high) per date; several markets combine to min, mean and max."""
+    by_day: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        by_day.setdefault(doc["date"], []).append(doc)
+    return {
+        day: (
+            min(d["lowFen"] for d in group),
+            round(sum(d["avgFen"] for d in group) / len(group)),
+            max(d["highFen"] for d in group),
+        )
+        for day, group in by_day.items()
+    }
+
+
+def _series(
+    commodity: dict[str, Any],
+    market: dict[str, Any] | None,
+    daily: dict[str, tuple[int, int, int]],
+    start: str,
+) -> PriceSeries:
+    shown = [(day, v) for day, v in sorted(daily.items()) if day >= start]
+    change = None
+    if shown:
+        last_day, (_, last_avg, _) = shown[-1]
+        before = next(
+            (daily[d][1] for d in (days_before(last_day, n) for n in (7, 8, 9)) if d in daily),
+            None,
+        )
+        change = change_pct(last_avg, before)
+    return PriceSeries(
+        commodity=Commodity.from_doc(commodity),
+        market=Market.from_doc(market) if market else None,
+        unit=commodity["unit"],
+        points=[
+            PricePoint(
+                date=date.fromisoformat(day),
+                low=fen_to_yuan(low),
+                avg=fen_to_yuan(avg),
+                high=fen_to_yuan(high),
+            )
+            for day, (low, avg, high) in shown
+        ],
+        low=fen_to_yuan(min(v[0] for _, v in shown)) if shown else None,
+        high=fen_to_yuan(max(v[2] for _, v in shown)) if shown else None,
+        average=fen_to_yuan(round(sum(v[1] for _, v in shown) / len(shown))) if shown else None,
+        change_pct_7d=change,
+    )
+
+
+@strawberry.type
+class PriceAlertQuery:
+    @strawberry.field(description="The signed-in person's price alerts")
+    async def my_price_alerts(self, info: strawberry.Info[Context]) -> list[PriceAlert]:
+        viewer = await info.context.require_viewer()
+        docs = await info.context.db.price_alerts.find(  # index price_alerts(userId, _id)
+            {"userId": viewer.id}, sort=[("_id", 1)], limit=price_alerts.MAX_ALERTS_PER_USER
+        ).to_list()
+        return [PriceAlert.from_doc(doc) for doc in docs]
+
+
+@strawberry.type
+class PriceMutation:
+    @strawberry.mutation(
+        description="Township and platform admins: up to 250 rows for markets in their region "
+        "(a market outside it refuses the whole batch); valid rows are stored, bad ones come "
+        "back as userErrors `rows.N.field`"
+    )
+    async def report_prices(
+        self, info: strawberry.Info[Context], input: ReportPricesInput
+    ) -> ReportPricesPayload:
+        context = info.context
+        viewer = require_role(await context.viewer(), Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN)
+        if len(input.rows) > MAX_ROWS:
+            return ReportPricesPayload(
+                rejected_count=len(input.rows),
+                user_errors=UserErrors.one(
+                    "rows", f"一次最多上报 {MAX_ROWS} 行", UserErrorCode.TOO_MANY_ROWS
+                ).errors,
+            )
+        checks = Checks()
+        source = checks.text("source", input.source, label="来源", max_length=100)
+        if checks.errors:
+            return ReportPricesPayload(user_errors=checks.errors)
+        catalog = await Catalog.load(context.db)
+        rows = [
+            PriceRow(
+                date=row.date,
+                market=_key_or_blank(row.market_id, "Market"),
+                commodity=_key_or_blank(row.commodity_id, "Commodity"),
+                unit=row.unit,
+                low=row.low,
+                avg=row.avg,
+                high=row.high,
+            )
+            for row in input.rows
+        ]
+        for row in rows:
+            market = catalog.market(row.market) if row.market else None
+            if market is not None and not viewer.administers(market["path"]):
+                raise Forbidden(f"市场「{market['name']}」不在您的管理范围内")
+        reports, problems = check_rows(rows, catalog)
+        stored = await store_reports(
+            context.db,
+            reports,
+            source=source or "人工上报",
+            sms=context.services.sms,
+            reported_by=viewer.id,
+        )
+        return ReportPricesPayload(
+            stored_count=stored.stored,
+            unchanged_count=stored.unchanged,
+            rejected_count=len({p.index for p in problems}),
+            user_errors=[
+                UserError(
+                    field=f"rows.{p.index}.{_ROW_FIELDS.get(p.field, p.field)}",
+                    message=f"第 {p.index + 1} 行：{p.message}",
+                    code=p.code,
+                )
+                for p in problems
+            ],
+        )
+
+    @strawberry.mutation(description="Set the commodities whose prices the viewer follows")
+    async def follow_commodities(
+        self, info: strawberry.Info[Context], input: FollowCommoditiesInput
+    ) -> UserPayload:
+        context = info.context
+        viewer = await context.require_viewer()
+        keys = list(
+            dict.fromkeys(node_key(c, "Commodity", "commodityIds") for c in input.commodity_ids)
+        )
+        if len(keys) > MAX_FOLLOWED:
+            return UserPayload(
+                user_errors=UserErrors.one(
+                    "commodityIds", f"最多关注 {MAX_FOLLOWED} 个品种", UserErrorCode.TOO_MANY
+                ).errors
+            )
+        found = await CommodityById.of(context).load_many(keys)
+        if any(doc is None for doc in found):
+            return UserPayload(
+                user_errors=UserErrors.one(
+                    "commodityIds", "有品种不存在", UserErrorCode.UNKNOWN_COMMODITY
+                ).errors
+            )
+        user = await context.db.users.find_one_and_update(
+            {"_id": viewer.id},
+            {"$set": {"followedCommodityIds": keys}},
+            projection={"passwordHash": 0},
+            return_document=ReturnDocument.AFTER,
+        )
+        assert user is not None
+        return UserPayload(user=User.from_doc(user))
+
+    @strawberry.mutation(
+        description="Tell me when this commodity at this market goes above / below a price "
+        "(one SMS and one notification per crossing; setting it again changes the threshold)"
+    )
+    async def set_price_alert(
+        self, info: strawberry.Info[Context], input: SetPriceAlertInput
+    ) -> PriceAlertPayload:
+        context = info.context
+        viewer = await context.require_viewer()
+        checks = Checks()
+        commodity = await CommodityById.of(context).load(
+            node_key(input.commodity_id, "Commodity", "commodityId")
+        )
+        market = await MarketById.of(context).load(node_key(input.market_id, "Market", "marketId"))
+        if commodity is None:
+            checks.fail("commodityId", "品种不存在", UserErrorCode.UNKNOWN_COMMODITY)
+        if market is None:
+            checks.fail("marketId", "市场不存在", UserErrorCode.UNKNOWN_MARKET)
+        threshold = _threshold_fen(input.threshold, checks)
+        db = context.db
+        owned = await db.price_alerts.count_documents({"userId": viewer.id})
+        if owned >= price_alerts.MAX_ALERTS_PER_USER:
+            checks.fail(
+                "commodityId",
+                f"最多设置 {price_alerts.MAX_ALERTS_PER_USER} 个价格提醒",
+                UserErrorCode.TOO_MANY,
+            )
+        if checks.errors:
+            return PriceAlertPayload(user_errors=checks.errors)
+        assert commodity is not None and market is not None and threshold is not None
+        pair = pair_id(commodity["_id"], market["_id"])
+        direction = input.direction.value
+        latest = await db.price_latest.find_one({"_id": pair}, {"avgFen": 1})
+        now = datetime.now(UTC)
+        doc = await db.price_alerts.find_one_and_update(
+            {"userId": viewer.id, "pairId": pair, "direction": direction},
+            {
+                "$set": {
+                    "thresholdFen": threshold,
+                    "state": price_alerts.initial_state(direction, threshold, latest),
+                    "commodityName": commodity["name"],
+                    "marketName": market["name"],
+                    "updatedAt": now,
+                },
+                "$setOnInsert": {
+                    "commodityId": commodity["_id"],
+                    "marketId": market["_id"],
+                    "createdAt": now,
+                    "triggerCount": 0,
+                },
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return PriceAlertPayload(price_alert=PriceAlert.from_doc(doc))
+
+    @strawberry.mutation(description="Stop a price alert of the viewer")
+    async def remove_price_alert(
+        self, info: strawberry.Info[Context], input: RemovePriceAlertInput
+    ) -> RemovePriceAlertPayload:
+        viewer = await info.context.require_viewer()
+        key = node_key(input.id, "PriceAlert")
+        deleted = await info.context.db.price_alerts.delete_one(
+            {"_id": ObjectId(key) if ObjectId.is_valid(key) else None, "userId": viewer.id}
+        )
+        if deleted.deleted_count == 0:
+            return RemovePriceAlertPayload(
+                user_errors=UserErrors.one("id", "价格提醒不存在", UserErrorCode.NOT_FOUND).errors
+            )
+        return RemovePriceAlertPayload(removed_id=input.id)
+
+
+def _threshold_fen(threshold: Decimal, checks: Checks) -> int | None:
+    fen = yuan_to_fen(threshold)
+    if fen is None or fen <= 0 or fen > MAX_PRICE_FEN:
+        checks.fail("threshold", "请输入大于 0 的价格（最多两位小数）", UserErrorCode.INVALID_PRICE)
+        return None
+    return fen

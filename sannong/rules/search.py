@@ -1,0 +1,57 @@
+"""Chinese search: documents keep jieba tokens (`searchTokens`, multikey-indexed) and
+`titleTokens`; a hit ranks by the query tokens in its title first, then anywhere.
+
+Each searchable kind adds one function returning `(score, document)` pairs.
+"""
+
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from sannong.text import count_matches
+
+# A title match outweighs every possible body match (queries have at most 12 tokens).
+TITLE_WEIGHT = 16
+CANDIDATES = 500  # the most recent matching documents that are ranked
+
+
+def focused(query: list[str]) -> list[str]:
+    """Drops the pieces jieba's search mode adds inside a longer query word: 稻瘟病 also gives
+    瘟病, which would find 姜瘟病. Documents keep every piece, so the whole word still matches."""
+    return [t for t in query if not any(t != other and t in other for other in query)]
+
+
+def score(query: list[str], title_tokens: list[str], all_tokens: list[str]) -> int:
+    return TITLE_WEIGHT * count_matches(query, title_tokens) + count_matches(query, all_tokens)
+
+
+async def search_articles(
+    db: AsyncDatabase, query: list[str], limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    candidates = await db.articles.find(  # index articles(searchTokens)
+        {"searchTokens": {"$in": query}},
+        {"titleTokens": 1, "searchTokens": 1, "publishedAt": 1},
+        sort=[("publishedAt", -1)],
+        limit=CANDIDATES,
+    ).to_list()
+    ranked = sorted(
+        candidates,
+        key=lambda d: (score(query, d["titleTokens"], d["searchTokens"]), d["publishedAt"]),
+        reverse=True,
+    )[:limit]
+    scores = {d["_id"]: score(query, d["titleTokens"], d["searchTokens"]) for d in ranked}
+    docs = await db.articles.find(
+        {"_id": {"$in": list(scores)}}, {"titleTokens": 0, "searchTokens": 0}
+    ).to_list()
+    by_id = {d["_id"]: d for d in docs}
+    return [(scores[d["_id"]], by_id[d["_id"]]) for d in ranked if d["_id"] in by_id]
+
+
+async def search_commodities(
+    db: AsyncDatabase, query: list[str], limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    docs = await db.commodities.find(  # index commodities(searchTokens)
+        {"searchTokens": {"$in": query}}, sort=[("order", 1)], limit=limit
+    ).to_list()
+    # The name is the commodity's title: a match on it is a title match.
+    return [(TITLE_WEIGHT * count_matches(query, d["searchTokens"]), d) for d in docs]

@@ -1,0 +1,99 @@
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+
+from sannong.loaders.alerts import AlertById
+from sannong.loaders.regions import RegionById
+from sannong.types.accounts import object_ids
+from sannong.types.common import UserError
+from sannong.types.regions import Region
+
+
+@strawberry.enum(description="气象灾害、虫害、病害、动物疫情")
+class AlertKind(Enum):
+    WEATHER = "WEATHER"
+    PEST = "PEST"
+    DISEASE = "DISEASE"
+    ANIMAL_DISEASE = "ANIMAL_DISEASE"
+
+
+@strawberry.enum(description="China's warning colours, from least to most severe: 蓝 黄 橙 红")
+class AlertSeverity(Enum):
+    BLUE = "BLUE"
+    YELLOW = "YELLOW"
+    ORANGE = "ORANGE"
+    RED = "RED"
+
+
+SEVERITY_RANK = {s.value: rank for rank, s in enumerate(AlertSeverity)}
+
+
+@strawberry.type(description="A weather, pest or disease warning for some regions and a period")
+class Alert(relay.Node):
+    key: relay.NodeID[str]
+    kind: AlertKind
+    severity: AlertSeverity
+    title: str
+    body: str
+    advice: str | None = strawberry.field(description="What farmers should do")
+    valid_from: datetime
+    valid_until: datetime
+    created_at: datetime
+    doc: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Self:
+        return cls(
+            key=str(doc["_id"]),
+            kind=AlertKind(doc["kind"]),
+            severity=AlertSeverity(doc["severity"]),
+            title=doc["title"],
+            body=doc["body"],
+            advice=doc.get("advice"),
+            valid_from=doc["validFrom"],
+            valid_until=doc["validUntil"],
+            created_at=doc["createdAt"],
+            doc=doc,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = object_ids(node_ids)
+        found = iter(await AlertById.of(info.context).load_many([i for i in ids if i]))
+        docs = [next(found) if i is not None else None for i in ids]
+        return [cls.from_doc(doc) if doc else None for doc in docs]
+
+    @strawberry.field(description="In force now")
+    def active(self) -> bool:
+        return self.valid_from <= datetime.now(UTC) < self.valid_until
+
+    @strawberry.field(description="The regions warned")
+    async def regions(self, info: strawberry.Info) -> list[Region]:
+        docs = await RegionById.of(info.context).load_many(self.doc["regionIds"])
+        return [Region.from_doc(doc) for doc in docs if doc]
+
+
+@strawberry.input
+class CreateAlertInput:
+    kind: AlertKind
+    severity: AlertSeverity
+    title: str
+    body: str
+    region_ids: list[relay.GlobalID] = strawberry.field(
+        description="Regions warned (1 to 20), each within the admin's region"
+    )
+    valid_until: datetime
+    valid_from: datetime | None = strawberry.field(default=None, description="Default: now")
+    advice: str | None = None
+
+
+@strawberry.type
+class AlertPayload:
+    alert: Alert | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,106 @@
+from collections.abc import Iterable
+from datetime import datetime
+from enum import Enum
+from typing import Any, Self
+
+import strawberry
+from strawberry import relay
+
+from sannong.loaders.accounts import UserById
+from sannong.loaders.articles import ArticleById
+from sannong.loaders.prices import CommodityById
+from sannong.loaders.regions import RegionById
+from sannong.rules.articles import ALL_REGIONS
+from sannong.types.accounts import User, object_ids
+from sannong.types.common import UserError
+from sannong.types.prices import Commodity
+from sannong.types.regions import Region
+
+
+@strawberry.enum(description="种植技术、畜牧养殖、水产养殖、病虫害防治、惠农政策、市场行情、农机")
+class ArticleCategory(Enum):
+    PLANTING = "PLANTING"
+    LIVESTOCK = "LIVESTOCK"
+    AQUACULTURE = "AQUACULTURE"
+    PEST_CONTROL = "PEST_CONTROL"
+    POLICY = "POLICY"
+    MARKET = "MARKET"
+    MACHINERY = "MACHINERY"
+
+
+@strawberry.type(description="A technical article by an expert or an admin")
+class Article(relay.Node):
+    key: relay.NodeID[str]
+    title: str
+    summary: str
+    body: str = strawberry.field(description="Sanitized HTML")
+    category: ArticleCategory
+    published_at: datetime
+    doc: strawberry.Private[dict[str, Any]]
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Self:
+        return cls(
+            key=str(doc["_id"]),
+            title=doc["title"],
+            summary=doc["summary"],
+            body=doc["body"],
+            category=ArticleCategory(doc["category"]),
+            published_at=doc["publishedAt"],
+            doc=doc,
+        )
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Self | None]:
+        ids = object_ids(node_ids)
+        found = iter(await ArticleById.of(info.context).load_many([i for i in ids if i]))
+        docs = [next(found) if i is not None else None for i in ids]
+        return [cls.from_doc(doc) if doc else None for doc in docs]
+
+    @strawberry.field
+    async def author(self, info: strawberry.Info) -> User | None:
+        doc = await UserById.of(info.context).load(self.doc["authorId"])
+        return User.from_doc(doc) if doc else None
+
+    @strawberry.field(description="Crops and animals the article is about")
+    async def crops(self, info: strawberry.Info) -> list[Commodity]:
+        docs = await CommodityById.of(info.context).load_many(self.doc["commodityIds"])
+        return [Commodity.from_doc(doc) for doc in docs if doc]
+
+    @strawberry.field(description="Where the advice applies; empty means everywhere")
+    async def regions(self, info: strawberry.Info) -> list[Region]:
+        codes = [code for code in self.doc["regionIds"] if code != ALL_REGIONS]
+        docs = await RegionById.of(info.context).load_many(codes)
+        return [Region.from_doc(doc) for doc in docs if doc]
+
+
+@strawberry.input
+class ArticleFilter:
+    category: ArticleCategory | None = None
+    commodity_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Articles about this crop"
+    )
+    region_id: relay.GlobalID | None = strawberry.field(
+        default=None, description="Articles that apply to this region (or everywhere)"
+    )
+
+
+@strawberry.input
+class PublishArticleInput:
+    title: str
+    body: str = strawberry.field(description="Rich text (HTML); unsafe parts are removed")
+    category: ArticleCategory
+    summary: str | None = None
+    commodity_ids: list[relay.GlobalID] = strawberry.field(default_factory=list)
+    region_ids: list[relay.GlobalID] = strawberry.field(
+        default_factory=list,
+        description="Where it applies; empty: everywhere (experts) or the admin's region",
+    )
+
+
+@strawberry.type
+class ArticlePayload:
+    article: Article | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

@@ -1,0 +1,25 @@
+from datetime import datetime
+from typing import Any, Self
+
+import strawberry
+
+
+@strawberry.type(description="A message in the person's in-app inbox, e.g. a price alert")
+class Notification:
+    id: strawberry.ID
+    kind: str = strawberry.field(description="PRICE_ALERT, …")
+    title: str
+    body: str
+    created_at: datetime
+    read: bool
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Self:
+        return cls(
+            id=strawberry.ID(str(doc["_id"])),
+            kind=doc["kind"],
+            title=doc["title"],
+            body=doc["body"],
+            created_at=doc["createdAt"],
+            read=doc.get("readAt") is not None,
+        )
