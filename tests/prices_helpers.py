@@ -5,7 +5,15 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.rules.prices import Catalog, PriceRow, check_rows, store_reports, today_in_china
+from sannong.rules.prices import (
+    Catalog,
+    PriceRow,
+    check_rows,
+    day_entry,
+    month_id,
+    store_reports,
+    today_in_china,
+)
 from tests.factories import gid
 
 SUNJIAJI_MARKET = "sg-logistics"  # 寿光农产品物流园, in 孙家集街道
@@ -68,3 +76,14 @@ async def write_history(
     reports, problems = check_rows(rows, await Catalog.load(db))
     assert problems == []
     await store_reports(db, reports, source="test", sms=None)
+
+
+async def stored_report(db: AsyncDatabase, commodity: str, market: str, day: date) -> dict | None:
+    """One day's report as stored, with the unit of its month document."""
+    month = await db.prices.find_one({"_id": month_id(commodity, market, day.isoformat())})
+    entry = day_entry(month, day.isoformat())
+    return None if entry is None else {**entry, "unit": month["unit"]}
+
+
+async def report_count(db: AsyncDatabase) -> int:
+    return sum(len(m["days"]) for m in await db.prices.find({}, {"days": 1}).to_list())

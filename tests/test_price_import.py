@@ -11,7 +11,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.integrations.sms import OutboxSms
 from sannong.rules.price_import import ImportFailed, import_prices
-from tests.prices_helpers import SUNJIAJI_MARKET, days_ago
+from tests.prices_helpers import SUNJIAJI_MARKET, days_ago, report_count, stored_report
 
 pytestmark = pytest.mark.usefixtures("catalog")
 
@@ -104,12 +104,12 @@ async def test_importing_the_same_csv_file_twice_leaves_the_same_reports(
         "第 7 行：日期不能晚于今天",
     ]
     assert seen == [(0, 3), (3, 3)]
-    reports = await db.prices.count_documents({})
+    reports = await report_count(db)
     second = await import_prices(db, str(path), sms=OutboxSms(db))
     assert (second.stored, second.skipped) == (0, 3)
-    assert await db.prices.count_documents({}) == reports == 3
-    wheat = await db.prices.find_one({"commodityId": "wheat"})
-    assert (wheat["avgFen"], wheat["unit"], wheat["source"]) == (250, "元/公斤", "prices.csv")
+    assert await report_count(db) == reports == 3
+    wheat = await stored_report(db, "wheat", SUNJIAJI_MARKET, days_ago(0))
+    assert (wheat["avg"], wheat["unit"], wheat["source"]) == (250, "元/公斤", "prices.csv")
 
 
 async def test_a_csv_saved_by_excel_in_gbk_is_read(db: AsyncDatabase, tmp_path: Path) -> None:
@@ -126,13 +126,8 @@ async def test_json_feed_over_http_is_imported_for_the_given_market(
     summary = await import_prices(db, url, sms=OutboxSms(db), market="寿光农产品物流园")
     assert (summary.rows, summary.stored) == (3, 2)
     assert summary.rejected == ["第 3 条：「仔猪」的价格单位应为 元/头，不是「斤」"]
-    napa = await db.prices.find_one({"commodityId": "napa"})
-    assert (napa["marketId"], napa["avgFen"], napa["date"], napa["source"]) == (
-        SUNJIAJI_MARKET,
-        120,
-        days_ago(0).isoformat(),
-        url,
-    )
+    napa = await stored_report(db, "napa", SUNJIAJI_MARKET, days_ago(0))
+    assert (napa["avg"], napa["source"]) == (120, url)
     again = await import_prices(db, url, sms=OutboxSms(db), market=SUNJIAJI_MARKET)
     assert (again.stored, again.skipped) == (0, 2)
 
@@ -157,7 +152,7 @@ async def test_unreadable_sources_fail_with_a_reason(
         await import_prices(db, str(bad), sms=None)
     with pytest.raises(ImportFailed, match="找不到文件"):
         await import_prices(db, str(tmp_path / "none.csv"), sms=None)
-    assert await db.prices.count_documents({}) == 0
+    assert await report_count(db) == 0
 
 
 def test_the_command_prints_a_summary_and_is_idempotent(

@@ -12,7 +12,9 @@ from tests.prices_helpers import (
     commodity_id,
     days_ago,
     market_id,
+    report_count,
     row,
+    stored_report,
     write_history,
 )
 
@@ -86,8 +88,8 @@ async def test_township_admin_reports_prices_and_the_latest_quote_follows(api: A
         "commodity": {"name": "玉米"},
         "market": {"name": "寿光农产品物流园", "region": {"name": "孙家集街道"}},
     }
-    stored = await api.db.prices.find_one({"_id": f"corn:{SUNJIAJI_MARKET}:{days_ago(0)}"})
-    assert stored["avgFen"] == 235 and stored["source"] == "市场信息员"
+    stored = await stored_report(api.db, "corn", SUNJIAJI_MARKET, days_ago(0))
+    assert stored["avg"] == 235 and stored["source"] == "市场信息员"
 
 
 async def test_an_older_report_does_not_replace_the_latest_quote(api: Api) -> None:
@@ -128,15 +130,15 @@ async def test_bad_rows_are_rejected_with_their_reason_and_good_rows_are_stored(
     ]
     assert payload["userErrors"][3]["message"] == "第 5 行：日期不能晚于今天"
     assert payload["userErrors"][5]["message"].endswith("价格单位应为 元/公斤，不是「元/头」")
-    assert await api.db.prices.count_documents({}) == 1
+    assert await report_count(api.db) == 1
 
 
 async def test_prices_per_jin_are_stored_per_kilogram(api: Api) -> None:
     admin = await api.person(Role.TOWNSHIP_ADMIN, scope=SUNJIAJI)
     payload = await report(api, [row(low="1.10", avg="1.15", high="1.20", unit="元/斤")], admin)
     assert payload["storedCount"] == 1
-    doc = await api.db.prices.find_one({})
-    assert (doc["lowFen"], doc["avgFen"], doc["highFen"], doc["unit"]) == (220, 230, 240, "元/公斤")
+    doc = await stored_report(api.db, "corn", SUNJIAJI_MARKET, days_ago(0))
+    assert (doc["low"], doc["avg"], doc["high"], doc["unit"]) == (220, 230, 240, "元/公斤")
 
 
 async def test_more_than_250_rows_are_refused_and_nothing_is_stored(api: Api) -> None:
@@ -147,7 +149,7 @@ async def test_more_than_250_rows_are_refused_and_nothing_is_stored(api: Api) ->
         {"field": "rows", "message": "一次最多上报 250 行", "code": "TOO_MANY_ROWS"}
     ]
     assert payload["storedCount"] == 0
-    assert await api.db.prices.count_documents({}) == 0
+    assert await report_count(api.db) == 0
 
 
 async def test_the_same_row_twice_in_a_batch_is_a_duplicate(api: Api) -> None:
@@ -163,7 +165,7 @@ async def test_reporting_the_same_rows_again_changes_nothing(api: Api) -> None:
     first = await report(api, rows, admin)
     second = await report(api, rows, admin)
     assert (first["storedCount"], second["storedCount"], second["unchangedCount"]) == (5, 0, 5)
-    assert await api.db.prices.count_documents({}) == 5
+    assert await report_count(api.db) == 5
 
 
 async def test_admin_cannot_report_prices_for_a_market_in_another_township(api: Api) -> None:
@@ -171,7 +173,7 @@ async def test_admin_cannot_report_prices_for_a_market_in_another_township(api: 
     result = await api.gql(REPORT, {"i": {"rows": [row(), row(market=LUOCHENG_MARKET)]}}, as_=admin)
     assert codes(result) == ["FORBIDDEN"]
     assert "寿光九巷蔬菜批发市场" in result["errors"][0]["message"]
-    assert await api.db.prices.count_documents({}) == 0  # not even the row in scope
+    assert await report_count(api.db) == 0  # not even the row in scope
 
 
 @pytest.mark.parametrize(
@@ -385,7 +387,7 @@ def _served_by_index(collection: str, equality: list[str], ordered: str) -> bool
 
 def test_price_queries_are_backed_by_declared_indexes() -> None:
     # priceHistory at one market, over every market; latestPrices by commodity, by region
-    assert _served_by_index("prices", ["commodityId", "marketId"], "date")
-    assert _served_by_index("prices", ["commodityId"], "date")
+    assert _served_by_index("prices", ["commodityId", "marketId"], "month")
+    assert _served_by_index("prices", ["commodityId"], "month")
     assert _served_by_index("price_latest", ["commodityId"], "_id")
     assert _served_by_index("price_latest", ["path"], "_id")

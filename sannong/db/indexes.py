@@ -81,9 +81,9 @@ INDEXES: dict[str, list[Index]] = {
     "markets": [
         Index([("path", 1), ("_id", 1)]),  # markets of a region subtree
     ],
-    "prices": [  # _id is commodity:market:date, so a report is stored once
-        Index([("commodityId", 1), ("marketId", 1), ("date", 1)]),  # history at one market
-        Index([("commodityId", 1), ("date", 1)]),  # history over every market
+    "prices": [  # one document per commodity:market:month, the days inside
+        Index([("commodityId", 1), ("marketId", 1), ("month", 1)]),  # history at one market
+        Index([("commodityId", 1), ("month", 1)]),  # history over every market
     ],
     "price_latest": [  # _id is commodity:market
         Index([("commodityId", 1), ("_id", 1)]),  # latest prices of some commodities

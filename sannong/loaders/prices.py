@@ -12,8 +12,8 @@ class MarketById(ById):
     collection = "markets"
 
 
-class PriceReportById(ById):
-    """Reports by `commodity:market:date`: the quote a week earlier for the 7-day change."""
+class PriceMonthById(ById):
+    """Month documents of reports (`commodity:market:2026-05`): a week-old price."""
 
     collection = "prices"
 

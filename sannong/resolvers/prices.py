@@ -23,6 +23,7 @@ from sannong.rules.prices import (
     PriceRow,
     change_pct,
     check_rows,
+    daily_reports,
     days_before,
     pair_id,
     store_reports,
@@ -138,26 +139,27 @@ class PriceQuery:
         # Nine more days so the first days of the window also have a week-before price.
         query: dict[str, Any] = {
             "commodityId": commodity["_id"],
-            "date": {"$gte": days_before(start, 9)},
+            "month": {"$gte": days_before(start, 9)[:7]},
         }
         if market is not None:
-            query["marketId"] = market["_id"]  # index prices(commodityId, marketId, date)
-        docs = await context.db.prices.find(  # else index prices(commodityId, date)
-            query, {"date": 1, "lowFen": 1, "avgFen": 1, "highFen": 1}, sort=[("date", 1)]
+            query["marketId"] = market["_id"]  # index prices(commodityId, marketId, month)
+        months = await context.db.prices.find(  # else index prices(commodityId, month)
+            query, {"month": 1, "days": 1}, sort=[("month", 1)]
         ).to_list()
-        return _series(commodity, market, _daily(docs), start)
+        return _series(commodity, market, _daily(months), start)
 
 
-def _daily(docs: list[dict[str, Any]]) -> dict[str, tuple[int, int, int]]:
+def _daily(months: list[dict[str, Any]]) -> dict[str, tuple[int, int, int]]:
     """(low, avg, high) per date; several markets combine to min, mean and max."""
-    by_day: dict[str, list[dict[str, Any]]] = {}
-    for doc in docs:
-        by_day.setdefault(doc["date"], []).append(doc)
+    by_day: dict[str, list[tuple[int, int, int]]] = {}
+    for month in months:
+        for day, prices in daily_reports(month).items():
+            by_day.setdefault(day, []).append(prices)
     return {
         day: (
-            min(d["lowFen"] for d in group),
-            round(sum(d["avgFen"] for d in group) / len(group)),
-            max(d["highFen"] for d in group),
+            min(p[0] for p in group),
+            round(sum(p[1] for p in group) / len(group)),
+            max(p[2] for p in group),
         )
         for day, group in by_day.items()
     }

@@ -1,16 +1,21 @@
 """Price reports: the checks every row passes, storage, and the latest quote per pair.
 
-One report is (commodity, market, date, low, avg, high, unit, source), stored in
-integer fen per canonical unit under the `_id` `commodity:market:date`, so storing
-the same row twice is an idempotent upsert. `price_latest` keeps the newest report
-of each commodity × market pair, which is what `latestPrices` and price alerts read.
+One report is (commodity, market, date, low, avg, high, unit, source), in integer
+fen per canonical unit. Reports are kept one document per commodity × market ×
+month (`_id` `commodity:market:2026-05`, the day under `days.d15`): the embedded
+server's writes and scans grow with the number of documents in a collection, and
+180 days × 330 pairs as single documents took the demo seed past ten minutes and
+slowed every later write; months make that 30 times fewer documents, and a
+half-year history is 6 to 7 documents per market (the MongoDB "bucket pattern").
+Storing the same row twice changes nothing. `price_latest` keeps the newest
+report of each commodity × market pair, which `latestPrices` and alerts read.
 
 Used by `reportPrices`, `sannong import-prices` and the demo seed.
 """
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -45,6 +50,27 @@ def today_in_china() -> date:
 
 def report_id(commodity: str, market: str, day: date | str) -> str:
     return f"{commodity}:{market}:{day}"
+
+
+def month_id(commodity: str, market: str, day: str) -> str:
+    return f"{commodity}:{market}:{day[:7]}"
+
+
+def day_key(day: str) -> str:
+    return f"d{day[8:10]}"
+
+
+def day_entry(month: dict[str, Any] | None, day: str) -> dict[str, Any] | None:
+    """The report of one day inside a month document: {low, avg, high, source, by}."""
+    return (month or {}).get("days", {}).get(day_key(day))
+
+
+def daily_reports(month: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
+    """(low, avg, high) in fen per ISO date of a month document."""
+    return {
+        f"{month['month']}-{key[1:]}": (entry["low"], entry["avg"], entry["high"])
+        for key, entry in month.get("days", {}).items()
+    }
 
 
 def pair_id(commodity: str, market: str) -> str:
@@ -214,17 +240,6 @@ def check_rows(
     return reports, problems
 
 
-# Where the market is matters to `price_latest` (region filters), not to the history:
-# leaving it out keeps the history small, and the embedded server writes small documents
-# about twice as fast.
-_PLACE = ("_id", "regionId", "path")
-
-
-def report_fields(report: dict[str, Any]) -> dict[str, Any]:
-    """What a stored report keeps of a checked row."""
-    return {k: v for k, v in report.items() if k not in _PLACE}
-
-
 @dataclass
 class StoreResult:
     stored: int = 0  # new or changed reports
@@ -240,38 +255,80 @@ async def store_reports(
     sms: SmsProvider | None,
     reported_by: Any = None,
 ) -> StoreResult:
-    """Upserts checked reports, moves the latest quote forward, then checks price alerts.
+    """Stores checked reports, moves the latest quote forward, then checks price alerts.
 
     `sms=None` skips alerts (the demo seed writes history, not news).
     """
     result = StoreResult()
-    now = datetime.now(UTC)
-    for start in range(0, len(reports), WRITE_BATCH):
-        batch = reports[start : start + WRITE_BATCH]
-        written = await db.prices.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": r["_id"]},
-                    {
-                        "$set": {
-                            **report_fields(r),
-                            "source": source,
-                            "reportedBy": reported_by,
-                        },
-                        "$setOnInsert": {"createdAt": now},
-                    },
-                    upsert=True,
-                )
-                for r in batch
-            ],
-            ordered=False,
-        )
-        result.stored += written.upserted_count + written.modified_count
-        result.unchanged += written.matched_count - written.modified_count
+    for start in range(0, len(reports), MAX_ROWS):
+        await _store_months(db, reports[start : start + MAX_ROWS], source, reported_by, result)
     pairs = await advance_latest(db, reports)
     if sms is not None and pairs:
         result.alerts_triggered = await check_price_alerts(db, pairs, sms=sms)
     return result
+
+
+async def _store_months(
+    db: AsyncDatabase,
+    reports: Sequence[dict[str, Any]],
+    source: str,
+    reported_by: Any,
+    result: StoreResult,
+) -> None:
+    months: dict[str, list[dict[str, Any]]] = {}
+    for r in reports:
+        months.setdefault(month_id(r["commodityId"], r["marketId"], r["date"]), []).append(r)
+    stored = {
+        doc["_id"]: doc
+        for doc in await db.prices.find({"_id": {"$in": list(months)}}, {"days": 1}).to_list()
+    }
+    writes: list[UpdateOne] = []
+    for key, rows in months.items():
+        changes: dict[str, Any] = {}
+        for r in rows:
+            entry = {
+                "low": r["lowFen"],
+                "avg": r["avgFen"],
+                "high": r["highFen"],
+                "source": source,
+                "by": reported_by,
+            }
+            if day_entry(stored.get(key), r["date"]) == entry:
+                result.unchanged += 1  # a repeated import or report writes nothing
+                continue
+            result.stored += 1
+            changes |= {f"days.{day_key(r['date'])}.{name}": v for name, v in entry.items()}
+        if changes:
+            first = rows[0]
+            writes.append(
+                UpdateOne(
+                    {"_id": key},
+                    {
+                        "$set": changes,
+                        "$setOnInsert": {
+                            "commodityId": first["commodityId"],
+                            "marketId": first["marketId"],
+                            "month": first["date"][:7],
+                            "unit": first["unit"],
+                        },
+                    },
+                    upsert=True,
+                )
+            )
+    for start in range(0, len(writes), WRITE_BATCH):
+        await _write_retrying_races(db, writes[start : start + WRITE_BATCH])
+
+
+async def _write_retrying_races(db: AsyncDatabase, writes: list[UpdateOne]) -> None:
+    """Two first reports of a month at once: one upsert inserts, the other hits the unique
+    _id (11000); run again, it finds the document and updates it."""
+    try:
+        await db.prices.bulk_write(writes, ordered=False)
+    except BulkWriteError as error:
+        failed = error.details.get("writeErrors", [])
+        if any(e.get("code") != 11000 for e in failed):
+            raise
+        await db.prices.bulk_write([writes[e["index"]] for e in failed], ordered=False)
 
 
 async def advance_latest(db: AsyncDatabase, reports: Iterable[dict[str, Any]]) -> list[str]:

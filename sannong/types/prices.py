@@ -11,11 +11,11 @@ from sannong.loaders.prices import (
     CommodityById,
     LatestQuotesByCommodity,
     MarketById,
-    PriceReportById,
+    PriceMonthById,
 )
 from sannong.loaders.regions import RegionById
 from sannong.money import fen_to_yuan
-from sannong.rules.prices import change_pct, days_before
+from sannong.rules.prices import change_pct, day_entry, days_before, month_id
 from sannong.types.common import UserError, node_key
 from sannong.types.regions import Region
 
@@ -111,9 +111,12 @@ class Market(relay.Node):
 
 async def _week_before(info: strawberry.Info, commodity: str, market: str, day: str) -> int | None:
     """Average a week before; a market closed that day (holiday) falls back up to two days."""
-    keys = [f"{commodity}:{market}:{days_before(day, n)}" for n in (7, 8, 9)]
-    docs = await PriceReportById.of(info.context).load_many(keys)
-    return next((doc["avgFen"] for doc in docs if doc), None)
+    days = [days_before(day, n) for n in (7, 8, 9)]
+    months = await PriceMonthById.of(info.context).load_many(
+        [month_id(commodity, market, d) for d in days]
+    )
+    entries = (day_entry(month, d) for month, d in zip(months, days, strict=True))
+    return next((entry["avg"] for entry in entries if entry), None)
 
 
 @strawberry.type(description="One day's price of a commodity at a market")

@@ -15,7 +15,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.db.seed.batches import upsert_all
 from sannong.db.seed.catalog import COMMODITIES, PER_HEAD, DemoCommodity, market_documents
-from sannong.rules.prices import advance_latest, report_fields, report_id, today_in_china
+from sannong.rules.prices import (
+    advance_latest,
+    day_key,
+    month_id,
+    report_id,
+    today_in_china,
+)
 
 DAYS = 180
 SOURCE = "演示数据"
@@ -64,15 +70,36 @@ def price_documents(
                 }
 
 
+def month_documents(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reports as stored: one document per commodity × market × month."""
+    months: dict[str, dict[str, Any]] = {}
+    for r in reports:
+        key = month_id(r["commodityId"], r["marketId"], r["date"])
+        month = months.setdefault(
+            key,
+            {
+                "_id": key,
+                "commodityId": r["commodityId"],
+                "marketId": r["marketId"],
+                "month": r["date"][:7],
+                "unit": r["unit"],
+                "days": {},
+            },
+        )
+        month["days"][day_key(r["date"])] = {
+            "low": r["lowFen"],
+            "avg": r["avgFen"],
+            "high": r["highFen"],
+            "source": SOURCE,
+            "by": None,
+        }
+    return list(months.values())
+
+
 async def seed_prices(db: AsyncDatabase, *, days: int = DAYS) -> int:
-    """Writes the history (no price alerts fire: this is the past, not news)."""
-    documents = list(price_documents(await market_documents(db), end=today_in_china(), days=days))
-    await upsert_all(
-        db.prices,
-        [
-            {"_id": d["_id"], **report_fields(d), "source": SOURCE, "reportedBy": None}
-            for d in documents
-        ],
-    )
-    await advance_latest(db, documents)
-    return len(documents)
+    """Writes the history (no price alerts fire: this is the past, not news); returns the
+    number of daily reports."""
+    reports = list(price_documents(await market_documents(db), end=today_in_china(), days=days))
+    await upsert_all(db.prices, month_documents(reports))
+    await advance_latest(db, reports)
+    return len(reports)
