@@ -64,7 +64,11 @@ def test_serve_starts_the_embedded_database_and_answers(tmp_path: Path) -> None:
     env.pop("SANNONG_MONGODB_URI", None)
     cli = [sys.executable, "-m", "sannong.cli"]
     subprocess.run(
-        [*cli, "seed", "--if-empty", "--price-days", "2"], env=env, check=True, capture_output=True, timeout=120
+        [*cli, "seed", "--if-empty", "--price-days", "2"],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     port = free_port()
     server = subprocess.Popen(
