@@ -220,3 +220,20 @@ async def test_reported_listing_is_hidden_and_restored_by_the_region_admin(api: 
     restored = await api.gql(RESTORE, {"i": {"listingId": listing["id"]}}, as_=admin)
     assert restored["data"]["restoreListing"]["listing"]["status"] == "ACTIVE"
     assert titles(await browse(api)) == ["自家种的大白菜"]
+
+
+async def test_search_finds_listings_on_sale_and_not_hidden_ones(api: Api) -> None:
+    seller = await api.person()
+    admin = await api.person(Role.TOWNSHIP_ADMIN, scope=SUNJIAJI)
+    apples = await create_listing(api, seller, commodity="苹果", title="红富士苹果 脆甜多汁")
+    hidden = await create_listing(api, seller, commodity="苹果", title="苹果 便宜处理")
+    await create_listing(api, seller, commodity="大白菜", title="自家种的大白菜")
+    await api.gql(HIDE, {"i": {"listingId": hidden["id"]}}, as_=admin)
+    result = await api.gql(
+        """query($t: String!) { search(text: $t, kinds: [LISTING]) {
+             kind title snippet node { id } } }""",
+        {"t": "红富士 苹果"},
+    )
+    hits = result["data"]["search"]
+    assert [hit["node"]["id"] for hit in hits] == [apples["id"]]
+    assert hits[0]["kind"] == "LISTING" and hits[0]["snippet"] == "苹果 1.20 元/斤"

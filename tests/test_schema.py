@@ -31,6 +31,42 @@ def test_contract_names_are_in_the_schema() -> None:
         ("Mutation", "logout"): "logout: Boolean!",
         ("Mutation", "updateProfile"): "updateProfile(input: UpdateProfileInput!): UserPayload!",
         ("Mutation", "grantRole"): "grantRole(input: GrantRoleInput!): UserPayload!",
+        # agricultural information
+        ("Query", "commodities"): "commodities(category: CommodityCategory): [Commodity!]!",
+        ("Query", "latestPrices"): "latestPrices(commodityIds: [ID!], regionId: ID, first: Int, "
+        "after: String): PriceQuoteConnection!",
+        ("Query", "priceHistory"): "priceHistory(commodityId: ID!, marketId: ID, days: Int): "
+        "PriceSeries!",
+        ("Query", "alerts"): "alerts(regionId: ID, activeOnly: Boolean): [Alert!]!",
+        ("Query", "articles"): "articles(filter: ArticleFilter, first: Int, after: String): "
+        "ArticleConnection!",
+        ("Query", "search"): "search(text: String!, kinds: [SearchKind!], first: Int): "
+        "[SearchHit!]!",
+        ("Mutation", "followCommodities"): "followCommodities(input: FollowCommoditiesInput!): "
+        "UserPayload!",
+        ("Mutation", "publishArticle"): "publishArticle(input: PublishArticleInput!): "
+        "ArticlePayload!",
+        ("Mutation", "reportPrices"): "reportPrices(input: ReportPricesInput!): "
+        "ReportPricesPayload!",
+        ("Mutation", "createAlert"): "createAlert(input: CreateAlertInput!): AlertPayload!",
+        # produce marketplace
+        ("Query", "listings"): "listings(filter: ListingFilter, sort: ListingSort, first: Int, "
+        "after: String): ListingConnection!",
+        ("Query", "myOrders"): "myOrders(role: OrderRole!, status: OrderStatus, first: Int, "
+        "after: String): OrderConnection!",
+        **{
+            ("Mutation", name): f"{name}(input: {name[0].upper()}{name[1:]}Input!): {payload}!"
+            for name, payload in [
+                ("createListing", "ListingPayload"),
+                ("updateListing", "ListingPayload"),
+                ("closeListing", "ListingPayload"),
+                ("placeOrder", "OrderPayload"),
+                ("respondToOrder", "OrderPayload"),
+                ("cancelOrder", "OrderPayload"),
+                ("completeOrder", "OrderPayload"),
+            ]
+        },
+        ("Subscription", "orderUpdated"): "orderUpdated: Order!",
     }
     assert {key: signature(schema, *key) for key in expected} == expected
     assert list(schema.get_type("Role").values) == [  # type: ignore[union-attr]

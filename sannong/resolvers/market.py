@@ -175,11 +175,12 @@ class MarketQuery:
         self,
         info: strawberry.Info[Context],
         filter: ListingFilter | None = None,
-        sort: ListingSort = ListingSort.NEWEST,
+        sort: ListingSort | None = ListingSort.NEWEST,
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Listing]:
         filter = filter or ListingFilter()
+        sort = sort or ListingSort.NEWEST
         query: dict[str, Any] = {"status": filter.status.value}
         paths: list[str] = []
         if filter.commodity is not None:

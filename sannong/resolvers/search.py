@@ -1,12 +1,14 @@
-"""`search(text, kinds)`: one box for the articles (and commodities) a farmer looks for."""
+"""`search(text, kinds)`: one box for the articles, commodities and listings a farmer looks for."""
 
 import strawberry
 
 from sannong.api.context import Context
 from sannong.errors import BadUserInput
-from sannong.rules.search import focused, search_articles, search_commodities
+from sannong.money import fen_to_yuan
+from sannong.rules.search import focused, search_articles, search_commodities, search_listings
 from sannong.text import query_tokens
 from sannong.types.articles import Article
+from sannong.types.market import Listing
 from sannong.types.prices import Commodity
 from sannong.types.search import SearchHit, SearchKind
 
@@ -55,6 +57,18 @@ class SearchQuery:
                         snippet="、".join(doc.get("aliases", [])),
                         score=score,
                         node=Commodity.from_doc(doc),
+                    )
+                )
+        if SearchKind.LISTING in wanted:
+            for score, doc in await search_listings(db, query, first):
+                price = f"{fen_to_yuan(doc['priceFen'])} 元/{doc['unit']}"
+                hits.append(
+                    SearchHit(
+                        kind=SearchKind.LISTING,
+                        title=doc["title"],
+                        snippet=f"{doc['commodity']} {price}",
+                        score=score,
+                        node=Listing.from_doc(doc),
                     )
                 )
         hits.sort(key=lambda hit: hit.score, reverse=True)  # stable: kinds keep their order

@@ -8,7 +8,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.text import count_matches
+from sannong.text import count_matches, tokens
 
 # A title match outweighs every possible body match (queries have at most 12 tokens).
 TITLE_WEIGHT = 16
@@ -55,3 +55,20 @@ async def search_commodities(
     ).to_list()
     # The name is the commodity's title: a match on it is a title match.
     return [(TITLE_WEIGHT * count_matches(query, d["searchTokens"]), d) for d in docs]
+
+
+async def search_listings(
+    db: AsyncDatabase, query: list[str], limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """Listings on sale; the commodity and title count as the title."""
+    candidates = await db.listings.find(  # index listings(searchTokens, status, _id)
+        {"searchTokens": {"$in": query}, "status": "ACTIVE"},
+        sort=[("_id", -1)],
+        limit=CANDIDATES,
+    ).to_list()
+
+    def listing_score(doc: dict[str, Any]) -> int:
+        return score(query, tokens(doc["commodity"], doc["title"]), doc["searchTokens"])
+
+    ranked = sorted(candidates, key=lambda d: (listing_score(d), d["_id"]), reverse=True)
+    return [(listing_score(d), d) for d in ranked[:limit]]

@@ -8,6 +8,7 @@ from strawberry import relay
 class SearchKind(Enum):
     ARTICLE = "ARTICLE"
     COMMODITY = "COMMODITY"
+    LISTING = "LISTING"
 
 
 @strawberry.type(description="One search result, best first")
