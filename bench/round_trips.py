@@ -6,6 +6,7 @@ Figures are for comparison within one run: these machines are shared and noisy.
 """
 
 import asyncio
+import base64
 import statistics
 import time
 from typing import Any
@@ -26,6 +27,13 @@ TREE = {
     4: "{ regions { children { children { children { name } } } } }",
     5: "{ regions { children { children { children { children { name parent { name } } } } } } }",
 }
+LISTINGS = """query($n: Int) { listings(first: $n) { edges { node {
+  title price seller { name } thumbnailUrl } } } }"""
+HOME = """query($v: ID!) {
+  me { name followedCommodities { name latestPrice { price changePct7d } } }
+  alerts(regionId: $v) { title severity }
+  listings(filter: { regionId: $v }, first: 10) { edges { node { title price seller { name } } } }
+  articles(first: 5) { edges { node { title } } } }"""
 LOGIN = "mutation($i: LoginInput!) { login(input: $i) { token userErrors { code } } }"
 
 
@@ -60,7 +68,7 @@ async def main() -> None:
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
     try:
-        await seed(app.state.services.db, Passwords(settings), reset=True)
+        await seed(app.state.services.db, Passwords(settings), reset=True, price_days=14)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
             print("region tree: database commands per request vs. objects returned")
@@ -72,7 +80,33 @@ async def main() -> None:
                 p50 = statistics.median(await timed(http, {"query": query}, 30))
                 print(f"{levels:>6} {objects:>8} {tally.count:>9} {p50:>8.1f}")
 
+            print("\nscreens: database commands do not grow with the page size")
+            print(f"{'screen':<18} {'objects':>8} {'commands':>9} {'p50 ms':>8}")
             farmer = DEMO_ACCOUNTS[0]
+            login = await http.post(
+                "/graphql",
+                json={
+                    "query": LOGIN,
+                    "variables": {"i": {"phone": farmer.phone, "password": farmer.password}},
+                },
+            )
+            token = login.json()["data"]["login"]["token"]
+            http.headers["Authorization"] = f"Bearer {token}"
+            village = base64.b64encode(b"Region:370783003201").decode()
+            screens = [
+                ("listings first 10", LISTINGS, {"n": 10}),
+                ("listings first 100", LISTINGS, {"n": 100}),
+                ("farmer home", HOME, {"v": village}),
+            ]
+            for name, query, variables in screens:
+                body = {"query": query, "variables": variables}
+                with count_commands() as tally:
+                    response = await http.post("/graphql", json=body)
+                objects = count_objects(response.json()["data"])
+                p50 = statistics.median(await timed(http, body, 20))
+                print(f"{name:<18} {objects:>8} {tally.count:>9} {p50:>8.1f}")
+            del http.headers["Authorization"]
+
             known = await timed(
                 http,
                 {
