@@ -5,9 +5,10 @@ A loader is created once per request and kept on the context:
     region = await RegionById.of(info.context).load(code)
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Protocol, Self
 
+from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 from strawberry.dataloader import DataLoader
 
@@ -38,6 +39,12 @@ class ById(Loader[Any, dict[str, Any] | None]):
 
     collection: ClassVar[str]
     projection: ClassVar[dict[str, Any] | None] = None
+
+    async def load_object_ids(self, keys: Iterable[str]) -> list[dict[str, Any] | None]:
+        """Documents for the keys of global IDs that hold ObjectIds; a malformed key finds none."""
+        ids = [ObjectId(key) if ObjectId.is_valid(key) else None for key in keys]
+        found = iter(await self.load_many([i for i in ids if i is not None]))
+        return [next(found) if i is not None else None for i in ids]
 
     async def batch_load(self, keys: Sequence[Any]) -> Sequence[dict[str, Any] | None]:
         found = (

@@ -3,8 +3,6 @@ from datetime import datetime
 from typing import Any, Self
 
 import strawberry
-from bson import ObjectId
-from bson.errors import InvalidId
 from strawberry import relay
 
 from sannong.auth import Role
@@ -15,16 +13,6 @@ from sannong.security import mask_phone
 from sannong.types.common import UserError
 from sannong.types.prices import Commodity
 from sannong.types.regions import Region
-
-
-def object_ids(keys: Iterable[str]) -> list[ObjectId | None]:
-    ids: list[ObjectId | None] = []
-    for key in keys:
-        try:
-            ids.append(ObjectId(key))
-        except (InvalidId, TypeError):
-            ids.append(None)
-    return ids
 
 
 @strawberry.type(description="A person on the platform")
@@ -49,9 +37,7 @@ class User(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = object_ids(node_ids)
-        found = iter(await UserById.of(info.context).load_many([i for i in ids if i]))
-        docs = [next(found) if i is not None else None for i in ids]
+        docs = await UserById.of(info.context).load_object_ids(node_ids)
         return [cls.from_doc(doc) if doc else None for doc in docs]
 
     @strawberry.field(

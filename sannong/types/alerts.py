@@ -8,7 +8,6 @@ from strawberry import relay
 
 from sannong.loaders.alerts import AlertById
 from sannong.loaders.regions import RegionById
-from sannong.types.accounts import object_ids
 from sannong.types.common import UserError
 from sannong.types.regions import Region
 
@@ -64,9 +63,7 @@ class Alert(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = object_ids(node_ids)
-        found = iter(await AlertById.of(info.context).load_many([i for i in ids if i]))
-        docs = [next(found) if i is not None else None for i in ids]
+        docs = await AlertById.of(info.context).load_object_ids(node_ids)
         return [cls.from_doc(doc) if doc else None for doc in docs]
 
     @strawberry.field(description="In force now")

@@ -11,7 +11,7 @@ from sannong.loaders.articles import ArticleById
 from sannong.loaders.prices import CommodityById
 from sannong.loaders.regions import RegionById
 from sannong.rules.articles import ALL_REGIONS
-from sannong.types.accounts import User, object_ids
+from sannong.types.accounts import User
 from sannong.types.common import UserError
 from sannong.types.prices import Commodity
 from sannong.types.regions import Region
@@ -54,9 +54,7 @@ class Article(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = object_ids(node_ids)
-        found = iter(await ArticleById.of(info.context).load_many([i for i in ids if i]))
-        docs = [next(found) if i is not None else None for i in ids]
+        docs = await ArticleById.of(info.context).load_object_ids(node_ids)
         return [cls.from_doc(doc) if doc else None for doc in docs]
 
     @strawberry.field

@@ -11,12 +11,12 @@ from strawberry import relay
 from strawberry.file_uploads import Upload
 
 from sannong.loaders.accounts import UserById
-from sannong.loaders.market import ListingById
+from sannong.loaders.market import ListingById, OrderById
 from sannong.loaders.regions import RegionById
 from sannong.media import photo_url, thumbnail_url
 from sannong.money import fen_to_yuan
 from sannong.rules.market import ListingStatus, OrderStatus
-from sannong.types.accounts import User, object_ids
+from sannong.types.accounts import User
 from sannong.types.common import UserError
 from sannong.types.regions import Region
 
@@ -111,9 +111,7 @@ class Listing(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
-        ids = object_ids(node_ids)
-        found = iter(await ListingById.of(info.context).load_many([i for i in ids if i]))
-        docs = [next(found) if i is not None else None for i in ids]
+        docs = await ListingById.of(info.context).load_object_ids(node_ids)
         return [
             cls.from_doc(doc) if doc and await _visible_to_viewer(info, doc) else None
             for doc in docs
@@ -198,20 +196,13 @@ class Order(relay.Node):
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         viewer = await info.context.viewer()
-        ids = [i for i in object_ids(node_ids)]
+        keys = list(node_ids)
         if viewer is None:
-            return [None for _ in ids]
-        docs = {
-            doc["_id"]: doc
-            for doc in await info.context.db.orders.find(
-                {"_id": {"$in": [i for i in ids if i]}}
-            ).to_list()
-        }
+            return [None for _ in keys]
+        docs = await OrderById.of(info.context).load_object_ids(keys)
         return [
-            cls.from_doc(doc)
-            if (doc := docs.get(i)) and viewer.id in (doc["buyerId"], doc["sellerId"])
-            else None
-            for i in ids
+            cls.from_doc(doc) if doc and viewer.id in (doc["buyerId"], doc["sellerId"]) else None
+            for doc in docs
         ]
 
     @strawberry.field
