@@ -5,6 +5,7 @@ import asyncio
 import getpass
 import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,9 +15,14 @@ from sannong.settings import Settings, get_settings
 
 @contextmanager
 def database_uri(settings: Settings) -> Iterator[str]:
-    """The configured MongoDB, or the embedded server started for as long as the block runs."""
+    """The configured MongoDB, the embedded server of a running `sannong serve`, or an
+    embedded server started for as long as the block runs."""
     if settings.mongodb_uri:
         yield settings.mongodb_uri
+        return
+    if _listening("127.0.0.1", settings.embedded_port):
+        # `serve` owns the SQLite file; a second server on it would fight over the port.
+        yield f"mongodb://127.0.0.1:{settings.embedded_port}/?directConnection=true"
         return
     from sannong.db.embedded import EmbeddedServer
 
@@ -26,6 +32,12 @@ def database_uri(settings: Settings) -> Iterator[str]:
         yield uri
     finally:
         server.stop()
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
 
 
 def _exit_on_sigterm() -> None:

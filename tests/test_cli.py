@@ -87,6 +87,16 @@ def test_serve_starts_the_embedded_database_and_answers(tmp_path: Path) -> None:
                 pass
             assert time.monotonic() < deadline and server.poll() is None, "serve did not start"
             time.sleep(0.2)
+        # while serve runs, other commands use its database instead of starting another
+        again = subprocess.run(
+            [*cli, "seed", "--if-empty"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert "数据库已有数据" in again.stdout
         farmer = DEMO_ACCOUNTS[0]
         response = httpx.post(
             f"http://127.0.0.1:{port}/graphql",
