@@ -19,6 +19,17 @@ SUNJIAJI = "370783003000"  # 孙家集街道, 寿光市
 LUOCHENG = "370783002000"  # 洛城街道, 寿光市
 PROVINCE = "370000000000"
 
+# (role, admin scope, expected error code) of the six kinds of caller, for a mutation on
+# 孙家集街道 that only admins of it (or of a region above it) may call; None: allowed.
+ONLY_ADMINS_OF_SUNJIAJI = [
+    (None, None, "UNAUTHENTICATED"),
+    (Role.FARMER, None, "FORBIDDEN"),
+    (Role.EXPERT, None, "FORBIDDEN"),
+    (Role.TOWNSHIP_ADMIN, SUNJIAJI, None),
+    (Role.TOWNSHIP_ADMIN, LUOCHENG, "FORBIDDEN"),
+    (Role.PLATFORM_ADMIN, PROVINCE, None),
+]
+
 
 def gid(type_name: str, key: str) -> str:
     return base64.b64encode(f"{type_name}:{key}".encode()).decode()

@@ -3,7 +3,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sannong.auth import Role
-from tests.factories import LUOCHENG, PROVINCE, SUNJIAJI, Api, codes, region_id, village_id
+from tests.factories import (
+    LUOCHENG,
+    ONLY_ADMINS_OF_SUNJIAJI,
+    SUNJIAJI,
+    Api,
+    codes,
+    region_id,
+    village_id,
+)
 
 CREATE = """mutation($i: CreateAlertInput!) { createAlert(input: $i) {
   alert { id kind severity title active regions { name } } userErrors { field code } } }"""
@@ -33,14 +41,7 @@ def alert(region: str, title: str = "寒潮蓝色预警", **changes: object) -> 
 
 @pytest.mark.parametrize(
     ("role", "scope", "expected"),
-    [
-        (None, None, "UNAUTHENTICATED"),
-        (Role.FARMER, None, "FORBIDDEN"),
-        (Role.EXPERT, None, "FORBIDDEN"),
-        (Role.TOWNSHIP_ADMIN, SUNJIAJI, None),
-        (Role.TOWNSHIP_ADMIN, LUOCHENG, "FORBIDDEN"),
-        (Role.PLATFORM_ADMIN, PROVINCE, None),
-    ],
+    ONLY_ADMINS_OF_SUNJIAJI,
 )
 async def test_who_may_alert_a_township(api: Api, role, scope, expected) -> None:
     person = await api.person(role, scope=scope) if role else None

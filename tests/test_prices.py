@@ -3,7 +3,13 @@ import pytest
 from sannong.auth import Role
 from sannong.db.client import count_commands
 from sannong.db.indexes import INDEXES
-from tests.factories import LUOCHENG, PROVINCE, SUNJIAJI, Api, codes, region_id
+from tests.factories import (
+    ONLY_ADMINS_OF_SUNJIAJI,
+    SUNJIAJI,
+    Api,
+    codes,
+    region_id,
+)
 from tests.prices_helpers import (
     LUOCHENG_MARKET,
     QINGZHOU_MARKET,
@@ -178,14 +184,7 @@ async def test_admin_cannot_report_prices_for_a_market_in_another_township(api: 
 
 @pytest.mark.parametrize(
     ("role", "scope", "expected"),
-    [
-        (None, None, "UNAUTHENTICATED"),
-        (Role.FARMER, None, "FORBIDDEN"),
-        (Role.EXPERT, None, "FORBIDDEN"),
-        (Role.TOWNSHIP_ADMIN, SUNJIAJI, None),
-        (Role.TOWNSHIP_ADMIN, LUOCHENG, "FORBIDDEN"),
-        (Role.PLATFORM_ADMIN, PROVINCE, None),
-    ],
+    ONLY_ADMINS_OF_SUNJIAJI,
 )
 async def test_who_may_report_prices(api: Api, role, scope, expected) -> None:
     person = await api.person(role, scope=scope) if role else None
