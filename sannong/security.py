@@ -3,7 +3,6 @@
 import asyncio
 import hashlib
 import secrets
-from functools import cached_property
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,11 +19,9 @@ class Passwords:
             memory_cost=settings.argon2_memory_kib,
             parallelism=settings.argon2_parallelism,
         )
-
-    @cached_property
-    def _decoy(self) -> str:
         # Verified against when the phone is unknown, so both answers take as long.
-        return self._hasher.hash(secrets.token_hex(16))
+        # Made here at start-up, not in the first login that needs it.
+        self._decoy = self._hasher.hash(secrets.token_hex(16))
 
     async def hash(self, password: str) -> str:
         return await asyncio.to_thread(self._hasher.hash, password)

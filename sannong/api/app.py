@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from sannong import text
 from sannong.api.context import Services
 from sannong.api.documents import TrustedDocuments
 from sannong.api.graphql import GraphQLView
@@ -86,6 +87,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         services.sms = sms_provider()
+        await asyncio.to_thread(text.warm_up)
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
         app.state.services = services
         try:

@@ -28,7 +28,6 @@ from strawberry.types import ExecutionResult
 
 from sannong.api.context import Context, Services
 from sannong.api.documents import TrustedDocuments
-from sannong.auth import resolve_token
 from sannong.errors import Unauthenticated
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -41,18 +40,17 @@ def _refuse(status: int, message: str, code: str) -> Response:
     return Response(body, status_code=status, media_type="application/json")
 
 
-async def _upload_refusal(request: Request, services: Services) -> Response | None:
-    """Why a multipart request may not go on, checked before its (large) body is read."""
+async def _upload_refusal(request: Request, context: Context) -> Response | None:
+    """Why a multipart request may not go on, checked before its (large) body is read.
+    The viewer found here stays on the context the request then executes with."""
     content_type = request.headers.get("content-type", "").lower()
     if request.method != "POST" or not content_type.startswith("multipart/form-data"):
         return None
     if not any(request.headers.get(name) for name in PREFLIGHT_HEADERS):
         return _refuse(400, "上传需要 GraphQL-Preflight 请求头", "BAD_USER_INPUT")
-    token = Context(services=services, request=request).bearer_token()
     try:
-        if token is None:
+        if await context.viewer() is None:
             raise Unauthenticated("请先登录再上传")
-        await resolve_token(services.db, token)
     except Unauthenticated as error:
         return _refuse(401, error.message, "UNAUTHENTICATED")
     return None
@@ -90,7 +88,8 @@ class GraphQLView(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
-        return Context(services=self.services, request=request)
+        made_by_run: Context | None = getattr(request.state, "context", None)
+        return made_by_run or Context(services=self.services, request=request)
 
     async def process_result(
         self, request: Request, result: ExecutionResult
@@ -112,10 +111,10 @@ class GraphQLView(GraphQL[Context, None]):
             raise
 
     async def run(self, request: Any, context: Any = None, root_value: Any = None) -> Any:
-        if isinstance(request, Request) and (
-            refusal := await _upload_refusal(request, self.services)
-        ):
-            return refusal
+        if isinstance(request, Request):
+            request.state.context = Context(services=self.services, request=request)
+            if refusal := await _upload_refusal(request, request.state.context):
+                return refusal
         response = await super().run(request)
         if isinstance(request, Request) and isinstance(response, Response):
             if getattr(request.state, "request_error", False):

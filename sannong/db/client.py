@@ -49,11 +49,10 @@ class _CommandListener(monitoring.CommandListener):
             tally.names.append(event.command_name)
             tally = tally.parent
 
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
+    # Only commands sent are counted; their outcome is the request's business.
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None: ...
 
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
+    def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
 
 
 def open_client(uri: str, timeout_ms: int) -> AsyncMongoClient:

@@ -8,9 +8,10 @@ A loader is created once per request and kept on the context:
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Protocol, Self
 
-from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 from strawberry.dataloader import DataLoader
+
+from sannong.db import object_id
 
 
 class HasLoaders(Protocol):
@@ -42,7 +43,7 @@ class ById(Loader[Any, dict[str, Any] | None]):
 
     async def load_object_ids(self, keys: Iterable[str]) -> list[dict[str, Any] | None]:
         """Documents for the keys of global IDs that hold ObjectIds; a malformed key finds none."""
-        ids = [ObjectId(key) if ObjectId.is_valid(key) else None for key in keys]
+        ids = [object_id(key) for key in keys]
         found = iter(await self.load_many([i for i in ids if i is not None]))
         return [next(found) if i is not None else None for i in ids]
 

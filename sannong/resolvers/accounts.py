@@ -24,7 +24,7 @@ from sannong.types.accounts import (
     User,
     UserPayload,
 )
-from sannong.types.common import UserErrorCode, UserErrors, node_key
+from sannong.types.common import UserErrorCode, UserErrors, object_key
 from sannong.types.regions import RegionLevel
 from sannong.validation import Checks
 
@@ -167,7 +167,7 @@ class AccountMutation:
         context = info.context
         viewer = require_role(await context.viewer(), Role.PLATFORM_ADMIN)
         target = await context.db.users.find_one(
-            {"_id": _object_id(node_key(input.user_id, "User", "userId"))}, {"passwordHash": 0}
+            {"_id": object_key(input.user_id, "User", "userId")}, {"passwordHash": 0}
         )
         if target is None:
             return UserPayload(
@@ -217,10 +217,6 @@ async def _grant_scope(
     ):
         checks.fail("regionId", "平台管理员应管理县级或以上地区", UserErrorCode.INVALID)
     return region
-
-
-def _object_id(key: str) -> ObjectId | None:
-    return ObjectId(key) if ObjectId.is_valid(key) else None
 
 
 async def _update_user(

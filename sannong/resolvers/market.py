@@ -22,7 +22,7 @@ from sannong.resolvers.regions import load_region
 from sannong.rules import market as rules
 from sannong.rules.market import ListingStatus, OrderStatus
 from sannong.text import query_tokens, tokens
-from sannong.types.common import Connection, UserErrorCode, UserErrors, node_key
+from sannong.types.common import Connection, UserErrorCode, UserErrors, node_key, object_key
 from sannong.types.market import (
     AddListingPhotosInput,
     CancelOrderInput,
@@ -73,10 +73,10 @@ PHRASES: dict[ListingCategory | None, list[str]] = {
 
 
 def _object_id(global_id: relay.GlobalID, type_name: str, field: str) -> ObjectId:
-    key = node_key(global_id, type_name, field)
-    if not ObjectId.is_valid(key):
+    key = object_key(global_id, type_name, field)
+    if key is None:
         raise NotFound(field=field)
-    return ObjectId(key)
+    return key
 
 
 async def _listing(info: strawberry.Info[Context], global_id: relay.GlobalID) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from decimal import Decimal
 from typing import Any
 
 import strawberry
-from bson import ObjectId
 from pymongo import ReturnDocument
 from strawberry import relay
 
@@ -30,7 +29,14 @@ from sannong.rules.prices import (
     today_in_china,
 )
 from sannong.types.accounts import User, UserPayload
-from sannong.types.common import Connection, UserError, UserErrorCode, UserErrors, node_key
+from sannong.types.common import (
+    Connection,
+    UserError,
+    UserErrorCode,
+    UserErrors,
+    node_key,
+    object_key,
+)
 from sannong.types.prices import (
     Commodity,
     CommodityCategory,
@@ -365,9 +371,8 @@ class PriceMutation:
         self, info: strawberry.Info[Context], input: RemovePriceAlertInput
     ) -> RemovePriceAlertPayload:
         viewer = await info.context.require_viewer()
-        key = node_key(input.id, "PriceAlert")
         deleted = await info.context.db.price_alerts.delete_one(
-            {"_id": ObjectId(key) if ObjectId.is_valid(key) else None, "userId": viewer.id}
+            {"_id": object_key(input.id, "PriceAlert"), "userId": viewer.id}
         )
         if deleted.deleted_count == 0:
             return RemovePriceAlertPayload(

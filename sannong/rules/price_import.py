@@ -11,6 +11,7 @@ commodity:market:date, so importing the same feed twice changes nothing.
 """
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
@@ -88,14 +89,11 @@ def _read_file(path: Path) -> str:
     if path.stat().st_size > MAX_BYTES:
         raise ImportFailed("文件过大")
     raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030")  # what Excel saves as "CSV" on a Chinese Windows
-    except UnicodeDecodeError as error:
-        raise ImportFailed("文件编码无法识别，请另存为 UTF-8") from error
+    # gb18030: what Excel saves as "CSV" on a Chinese Windows
+    for encoding in ("utf-8-sig", "gb18030"):
+        with contextlib.suppress(UnicodeDecodeError):
+            return raw.decode(encoding)
+    raise ImportFailed("文件编码无法识别，请另存为 UTF-8")
 
 
 def guess_format(source: str, text: str) -> str:

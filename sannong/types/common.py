@@ -5,8 +5,10 @@ from enum import Enum
 from typing import Any, Self
 
 import strawberry
+from bson import ObjectId
 from strawberry import relay
 
+from sannong.db import object_id
 from sannong.db.pagination import Page
 from sannong.errors import BadUserInput
 
@@ -106,6 +108,11 @@ class Connection[T]:
             ),
             count_total=count_total,
         )
+
+
+def object_key(global_id: relay.GlobalID, type_name: str, field: str = "id") -> ObjectId | None:
+    """The ObjectId inside a global ID of that type; None when the key is not one."""
+    return object_id(node_key(global_id, type_name, field))
 
 
 def node_key(global_id: relay.GlobalID, type_name: str, field: str = "id") -> str:
