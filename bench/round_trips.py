@@ -16,8 +16,8 @@ import httpx
 from sannong.api.app import create_app
 from sannong.db.client import count_commands, open_client
 from sannong.db.embedded import EmbeddedServer
-from sannong.db.seed import DEMO_ACCOUNTS, seed
 from sannong.security import Passwords
+from sannong.seed import DEMO_ACCOUNTS, seed
 from sannong.settings import Settings
 
 TREE = {

@@ -76,9 +76,9 @@ async def _with_db[T](settings: Settings, uri: str, work: "callable[..., T]") ->
 
 
 def seed(args: argparse.Namespace, settings: Settings) -> None:
-    from sannong.db.seed import DEMO_ACCOUNTS, is_empty
-    from sannong.db.seed import seed as run_seed
     from sannong.security import Passwords
+    from sannong.seed import DEMO_ACCOUNTS, is_empty
+    from sannong.seed import seed as run_seed
 
     async def work(db) -> bool:  # type: ignore[no-untyped-def]
         if args.if_empty and not await is_empty(db):

@@ -17,7 +17,7 @@ from sannong.api.app import create_app
 from sannong.db.client import open_client
 from sannong.db.embedded import EmbeddedServer
 from sannong.db.indexes import ensure_indexes
-from sannong.db.seed.regions import seed_regions
+from sannong.seed.regions import seed_regions
 from sannong.settings import Settings
 from tests.factories import Api
 
@@ -102,6 +102,6 @@ def api(http: httpx.AsyncClient, db: AsyncDatabase) -> Api:
 @pytest.fixture
 async def catalog(db: AsyncDatabase) -> None:
     """Commodities and markets of the demo data (small: about sixty documents)."""
-    from sannong.db.seed.catalog import seed_catalog
+    from sannong.seed.catalog import seed_catalog
 
     await seed_catalog(db)

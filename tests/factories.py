@@ -9,12 +9,12 @@ import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.auth import Role
-from sannong.db.seed.regions import village_code
+from sannong.seed.regions import village_code
 
 _phones = itertools.count(13900000000)
 PASSWORD = "test1234pass"
 
-# Demo regions used by the tests (see sannong/db/seed/regions.py).
+# Demo regions used by the tests (see sannong/seed/regions.py).
 SUNJIAJI = "370783003000"  # 孙家集街道, 寿光市
 LUOCHENG = "370783002000"  # 洛城街道, 寿光市
 PROVINCE = "370000000000"

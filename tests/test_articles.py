@@ -1,8 +1,8 @@
 import pytest
 
 from sannong.auth import Role
-from sannong.db.seed.articles import ARTICLES, article_documents
-from sannong.db.seed.batches import upsert_all
+from sannong.seed.articles import ARTICLES, article_documents
+from sannong.seed.batches import upsert_all
 from tests.factories import LUOCHENG, PROVINCE, SUNJIAJI, Api, codes, region_id, village_id
 from tests.prices_helpers import commodity_id
 

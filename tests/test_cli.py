@@ -10,8 +10,8 @@ from pathlib import Path
 import httpx
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.db.seed import DEMO_ACCOUNTS, seed
 from sannong.security import Passwords
+from sannong.seed import DEMO_ACCOUNTS, seed
 from tests.conftest import settings_for_tests
 from tests.factories import Api
 

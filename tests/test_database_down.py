@@ -9,7 +9,7 @@ import httpx
 from sannong.api.app import create_app
 from sannong.db.client import open_client
 from sannong.db.embedded import EmbeddedServer
-from sannong.db.seed.regions import seed_regions
+from sannong.seed.regions import seed_regions
 from tests.conftest import settings_for_tests, start_app
 
 

@@ -2,16 +2,16 @@ from datetime import date
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.db.seed.alerts import seed_alerts
-from sannong.db.seed.articles import ARTICLES, seed_articles
-from sannong.db.seed.catalog import COMMODITIES, MARKETS, market_documents, seed_catalog
-from sannong.db.seed.prices import (
+from sannong.rules.prices import Catalog, PriceRow, check_rows
+from sannong.seed.alerts import seed_alerts
+from sannong.seed.articles import ARTICLES, seed_articles
+from sannong.seed.catalog import COMMODITIES, MARKETS, market_documents, seed_catalog
+from sannong.seed.prices import (
     daily_price_fen,
     month_documents,
     price_documents,
     seed_prices,
 )
-from sannong.rules.prices import Catalog, PriceRow, check_rows
 from tests.factories import Api, region_id, village_id
 from tests.prices_helpers import report_count
 

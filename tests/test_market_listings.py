@@ -4,8 +4,8 @@ from bson import ObjectId
 
 from sannong.auth import Role
 from sannong.db.client import count_commands
-from sannong.db.seed.regions import village_code
 from sannong.rules.market import now
+from sannong.seed.regions import village_code
 from tests.factories import LUOCHENG, SUNJIAJI, Api, Person, region_id, village_id
 from tests.market import (
     CLOSE,

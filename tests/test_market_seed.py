@@ -1,9 +1,9 @@
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.db.seed import seed
-from sannong.db.seed.market import farmer_documents, listing_documents
 from sannong.rules.market import OPEN_STATUSES
 from sannong.security import Passwords
+from sannong.seed import seed
+from sannong.seed.market import farmer_documents, listing_documents
 from tests import conftest
 
 

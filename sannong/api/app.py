@@ -16,11 +16,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from sannong import text
-from sannong.api.context import Services
 from sannong.api.documents import TrustedDocuments
 from sannong.api.graphql import GraphQLView
 from sannong.api.middleware import BodyLimit, RequestObserver
 from sannong.api.schema import build_schema
+from sannong.context import Services
 from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
 from sannong.integrations.sms import HttpSms, OutboxSms, SmsProvider

@@ -26,8 +26,8 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
-from sannong.api.context import Context, Services
 from sannong.api.documents import TrustedDocuments
+from sannong.context import Context, Services
 from sannong.errors import Unauthenticated
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -9,8 +9,8 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong import throttle
-from sannong.api.context import Context
 from sannong.auth import Role, open_session, require_admin_of, require_role, revoke_sessions
+from sannong.context import Context
 from sannong.errors import RateLimited
 from sannong.loaders.accounts import UserById
 from sannong.resolvers.regions import load_region

@@ -8,8 +8,8 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from sannong.api.context import Context
 from sannong.auth import ADMIN_ROLES, require_admin_of, require_role
+from sannong.context import Context
 from sannong.errors import BadUserInput
 from sannong.loaders.alerts import AlertById
 from sannong.loaders.regions import RegionById

@@ -6,8 +6,8 @@ from typing import Any
 
 import strawberry
 
-from sannong.api.context import Context
 from sannong.auth import Role, require_admin_of, require_role
+from sannong.context import Context
 from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput
 from sannong.loaders.articles import ArticleById

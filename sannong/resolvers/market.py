@@ -11,8 +11,8 @@ from pymongo.errors import DuplicateKeyError
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
-from sannong.api.context import Context
 from sannong.auth import Viewer, require_admin_of
+from sannong.context import Context
 from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Forbidden, NotFound
 from sannong.loaders.regions import RegionById

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from sannong.api.context import Context
+from sannong.context import Context
 from sannong.db.pagination import paginate
 from sannong.types.common import Connection
 from sannong.types.notifications import Notification

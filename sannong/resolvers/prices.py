@@ -8,8 +8,8 @@ import strawberry
 from pymongo import ReturnDocument
 from strawberry import relay
 
-from sannong.api.context import Context
 from sannong.auth import Role, require_role
+from sannong.context import Context
 from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Forbidden, NotFound
 from sannong.loaders.prices import CommodityById, MarketById

@@ -2,7 +2,7 @@
 
 import strawberry
 
-from sannong.api.context import Context
+from sannong.context import Context
 from sannong.errors import BadUserInput
 from sannong.money import fen_to_yuan
 from sannong.rules.search import focused, search_articles, search_commodities, search_listings

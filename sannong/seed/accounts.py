@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.auth import Role
-from sannong.db.seed.regions import village_code
 from sannong.rules.accounts import create_user
 from sannong.security import Passwords
+from sannong.seed.regions import village_code
 
 
 @dataclass(frozen=True)

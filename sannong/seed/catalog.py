@@ -5,7 +5,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.db.seed.batches import upsert_all
+from sannong.seed.batches import upsert_all
 from sannong.text import tokens
 
 PER_KG = "元/公斤"

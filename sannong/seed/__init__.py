@@ -4,15 +4,15 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.auth import Role
 from sannong.db.indexes import ensure_indexes
-from sannong.db.seed.accounts import DEMO_ACCOUNTS, seed_accounts
-from sannong.db.seed.alerts import seed_alerts
-from sannong.db.seed.articles import seed_articles
-from sannong.db.seed.catalog import follow_demo_commodities, seed_catalog
-from sannong.db.seed.market import seed_market
-from sannong.db.seed.prices import DAYS as PRICE_DAYS
-from sannong.db.seed.prices import seed_prices
-from sannong.db.seed.regions import seed_regions
 from sannong.security import Passwords
+from sannong.seed.accounts import DEMO_ACCOUNTS, seed_accounts
+from sannong.seed.alerts import seed_alerts
+from sannong.seed.articles import seed_articles
+from sannong.seed.catalog import follow_demo_commodities, seed_catalog
+from sannong.seed.market import seed_market
+from sannong.seed.prices import DAYS as PRICE_DAYS
+from sannong.seed.prices import seed_prices
+from sannong.seed.regions import seed_regions
 
 
 async def is_empty(db: AsyncDatabase) -> bool:

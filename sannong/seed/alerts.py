@@ -6,7 +6,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.db.seed.batches import upsert_all
+from sannong.seed.batches import upsert_all
 from sannong.types.alerts import SEVERITY_RANK
 
 # (fixed id, kind, severity, title, body, advice, region codes, hours valid from now)

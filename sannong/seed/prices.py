@@ -13,8 +13,6 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.db.seed.batches import upsert_all
-from sannong.db.seed.catalog import COMMODITIES, PER_HEAD, DemoCommodity, market_documents
 from sannong.rules.prices import (
     advance_latest,
     day_key,
@@ -22,6 +20,8 @@ from sannong.rules.prices import (
     report_id,
     today_in_china,
 )
+from sannong.seed.batches import upsert_all
+from sannong.seed.catalog import COMMODITIES, PER_HEAD, DemoCommodity, market_documents
 
 DAYS = 180
 SOURCE = "演示数据"

@@ -4,7 +4,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.db.seed.batches import upsert_all
+from sannong.seed.batches import upsert_all
 
 # (code, name, children); codes follow the 12-digit national division code layout.
 TREE: tuple[str, str, list[Any]] = (

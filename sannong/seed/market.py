@@ -12,10 +12,10 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.db.seed.batches import insert_missing
-from sannong.db.seed.regions import region_documents
 from sannong.rules.market import OrderStatus, move_order, place_order
 from sannong.security import Passwords
+from sannong.seed.batches import insert_missing
+from sannong.seed.regions import region_documents
 from sannong.text import tokens
 from sannong.types.common import UserErrors
 
