@@ -5,19 +5,14 @@ township, a platform admin to the region it was granted (a county or a province)
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from enum import Enum
 from typing import Any
 
-import strawberry
 from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.errors import Forbidden, Unauthenticated
-from sannong.security import hash_token, new_token
 
 
-@strawberry.enum(description="What a person may do on the platform")
 class Role(Enum):
     FARMER = "FARMER"
     EXPERT = "EXPERT"
@@ -68,39 +63,3 @@ def require_admin_of(viewer: Viewer | None, region_path: list[str] | tuple[str, 
     if not viewer.administers(region_path):
         raise Forbidden("该地区不在您的管理范围内")
     return viewer
-
-
-async def open_session(
-    db: AsyncDatabase, user_id: ObjectId, ttl: timedelta
-) -> tuple[str, dict[str, Any]]:
-    """A new bearer token and its session; only the hash is stored, expiring by the TTL index."""
-    token = new_token()
-    now = datetime.now(UTC)
-    session = {
-        "tokenHash": hash_token(token),
-        "userId": user_id,
-        "createdAt": now,
-        "expiresAt": now + ttl,
-    }
-    await db.sessions.insert_one(session)
-    return token, session
-
-
-async def resolve_token(db: AsyncDatabase, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The session and user of a bearer token; expired or revoked tokens are refused."""
-    session = await db.sessions.find_one(
-        {"tokenHash": hash_token(token), "expiresAt": {"$gt": datetime.now(UTC)}}
-    )
-    user = session and await db.users.find_one({"_id": session["userId"]}, {"passwordHash": 0})
-    if session is None or user is None:
-        raise Unauthenticated("登录已失效，请重新登录")
-    return session, user
-
-
-async def revoke_sessions(
-    db: AsyncDatabase, user_id: ObjectId, *, keep: ObjectId | None = None
-) -> None:
-    query: dict[str, Any] = {"userId": user_id}
-    if keep is not None:
-        query["_id"] = {"$ne": keep}
-    await db.sessions.delete_many(query)

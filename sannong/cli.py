@@ -105,15 +105,15 @@ def export_schema(args: argparse.Namespace, settings: Settings) -> None:
 
 def create_admin(args: argparse.Namespace, settings: Settings) -> None:
     from sannong.auth import Role
-    from sannong.rules.accounts import create_user
+    from sannong.errors import RuleError
+    from sannong.rules.accounts import check_password, check_phone, create_user
     from sannong.security import Passwords
-    from sannong.types.common import UserErrors
     from sannong.validation import Checks
 
     password = os.environ.get("SANNONG_ADMIN_PASSWORD") or getpass.getpass("密码: ")
     checks = Checks()
-    phone = checks.phone("phone", args.phone)
-    checks.password("password", password)
+    phone = check_phone(checks, "phone", args.phone)
+    check_password(checks, "password", password)
     name = checks.text("name", args.name, label="姓名", max_length=20)
     if checks.errors:
         sys.exit("; ".join(error.message for error in checks.errors))
@@ -134,7 +134,7 @@ def create_admin(args: argparse.Namespace, settings: Settings) -> None:
                 role=Role.PLATFORM_ADMIN,
                 scope=scope,
             )
-        except UserErrors as failed:
+        except RuleError as failed:
             sys.exit(str(failed))
 
     with database_uri(settings) as uri:

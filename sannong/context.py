@@ -7,12 +7,13 @@ from pymongo.asynchronous.database import AsyncDatabase
 from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
-from sannong.auth import Viewer, resolve_token
+from sannong.auth import Viewer
 from sannong.errors import Unauthenticated
 from sannong.integrations.sms import SmsProvider
 from sannong.loaders.accounts import UserById
 from sannong.media import PhotoStore
 from sannong.pubsub import Broker
+from sannong.rules.accounts import resolve_token
 from sannong.security import Passwords
 from sannong.settings import Settings
 

@@ -7,15 +7,21 @@
     ├── BadUserInput              BAD_USER_INPUT
     ├── Conflict                  CONFLICT          e.g. an idempotency key reused with other input
     ├── RateLimited               RATE_LIMITED
-    ├── QueryTooComplex           QUERY_TOO_COMPLEX
     └── ServiceUnavailable        SERVICE_UNAVAILABLE  the database does not answer
 
-Business-rule failures of a mutation are not raised: they are returned as
-`userErrors` (see `sannong.types.common.UserError`). Messages are Chinese, for people.
+    RuleError                     a business rule refused a write; nothing was stored.
+                                  Mutations return its failures as `userErrors`
+                                  (`sannong.types.common.UserError`), codes from a plain
+                                  enum of the domain (`ListingErrorCode`, `OrderErrorCode`…)
+
+Messages are Chinese, for people. Nothing here knows GraphQL: rules raise these,
+the GraphQL layer turns them into errors and payloads.
 """
 
-from enum import StrEnum
-from typing import Any, ClassVar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum, StrEnum
+from typing import Any, ClassVar, Self
 
 
 class ErrorCode(StrEnum):
@@ -71,11 +77,40 @@ class RateLimited(ApiError):
     default_message = "操作过于频繁，请稍后再试"
 
 
-class QueryTooComplex(ApiError):
-    code = ErrorCode.QUERY_TOO_COMPLEX
-    default_message = "查询过于复杂"
-
-
 class ServiceUnavailable(ApiError):
     code = ErrorCode.SERVICE_UNAVAILABLE
     default_message = "服务暂时不可用，请稍后再试"
+
+
+class InputErrorCode(StrEnum):
+    """Failures any domain's input can have; each domain adds its own enum beside it."""
+
+    INVALID = "INVALID"
+    TOO_LONG = "TOO_LONG"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    TOO_MANY = "TOO_MANY"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One reason a rule refused: which input field, what to tell the person, a stable code."""
+
+    field: str | None
+    message: str
+    code: Enum
+
+
+class RuleError(Exception):
+    """Raised by a rule before it writes anything; carries every failure found at once."""
+
+    def __init__(self, field: str | None, message: str, code: Enum) -> None:
+        self.failures = [Failure(field, message, code)]
+        super().__init__(message)
+
+    @classmethod
+    def of(cls, failures: Iterable[Failure]) -> Self:
+        first, *rest = failures
+        error = cls(first.field, first.message, first.code)
+        error.failures += rest
+        return error

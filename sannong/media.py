@@ -13,18 +13,25 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 from PIL import Image, ImageOps
 
-from sannong.types.common import UserErrorCode, UserErrors
+from sannong.errors import RuleError
 
 FULL_SIZE = 1600  # longest side of the stored photo, enough for a phone screen
 THUMB_SIZE = 320
 MAX_PIXELS = 40_000_000  # decompression bombs are refused before decoding
 KEY = re.compile(r"[0-9a-f]{32}(-thumb)?\.webp")
 _FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+class PhotoErrorCode(StrEnum):
+    TOO_MANY_PHOTOS = "TOO_MANY_PHOTOS"
+    PHOTO_TOO_LARGE = "PHOTO_TOO_LARGE"
+    UNSUPPORTED_PHOTO = "UNSUPPORTED_PHOTO"
 
 
 class PhotoStore(Protocol):
@@ -101,9 +108,7 @@ def _webp(image: Image.Image, size: int, quality: int) -> tuple[bytes, int, int]
 
 def decode_photo(data: bytes, field: str) -> Photo:
     """The stored forms of an uploaded photo, or UNSUPPORTED_PHOTO (CPU bound: run in a thread)."""
-    refused = UserErrors.one(
-        field, "只能上传 JPG、PNG 或 WebP 图片", UserErrorCode.UNSUPPORTED_PHOTO
-    )
+    refused = RuleError(field, "只能上传 JPG、PNG 或 WebP 图片", PhotoErrorCode.UNSUPPORTED_PHOTO)
     if not _looks_like_image(data):
         raise refused
     try:
@@ -123,8 +128,26 @@ def decode_photo(data: bytes, field: str) -> Photo:
     return Photo(key=key, width=width, height=height, full=full, thumbnail=thumbnail)
 
 
-async def store_photo(store: PhotoStore, data: bytes, field: str) -> Photo:
-    photo = await asyncio.to_thread(decode_photo, data, field)
-    await store.put(f"{photo.key}.webp", photo.full)
-    await store.put(f"{photo.key}-thumb.webp", photo.thumbnail)
-    return photo
+async def store_photos(
+    store: PhotoStore, contents: list[bytes], *, already: int, limit: int, max_bytes: int
+) -> list[Photo]:
+    """Each photo checked by size and content; nothing is stored unless every one is fine.
+
+    `contents` may hold one byte more than `max_bytes`: the reader stops there.
+    """
+    if already + len(contents) > limit:
+        raise RuleError("photos", f"最多上传 {limit} 张照片", PhotoErrorCode.TOO_MANY_PHOTOS)
+    for index, data in enumerate(contents):
+        if len(data) > max_bytes:
+            megabytes = max_bytes // (1024 * 1024)
+            raise RuleError(
+                f"photos.{index}", f"照片不能超过 {megabytes} MB", PhotoErrorCode.PHOTO_TOO_LARGE
+            )
+    photos = [
+        await asyncio.to_thread(decode_photo, data, f"photos.{index}")
+        for index, data in enumerate(contents)
+    ]
+    for photo in photos:
+        await store.put(f"{photo.key}.webp", photo.full)
+        await store.put(f"{photo.key}-thumb.webp", photo.thumbnail)
+    return photos

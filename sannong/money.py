@@ -20,3 +20,6 @@ def yuan_to_fen(yuan: Decimal) -> int | None:
         return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
     except InvalidOperation:
         return None
+
+
+MAX_PRICE_FEN = 10_000_000  # 100 000 yuan per unit: above any farm price, so a slipped digit shows

@@ -32,3 +32,9 @@ async def hit(db: AsyncDatabase, kind: str, subject: str, window_seconds: int) -
         return_document=ReturnDocument.AFTER,
     )
     return int(doc["count"])
+
+
+async def give_back(db: AsyncDatabase, kind: str, subject: str, window_seconds: int) -> None:
+    """Takes back one hit of the current window (an attempt claimed, then not a failure)."""
+    key, _ = _window_key(kind, subject, window_seconds)
+    await db.throttle.update_one({"key": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}})

@@ -5,6 +5,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.clock import today_in_china
 from sannong.rules.prices import (
     Catalog,
     PriceRow,
@@ -12,7 +13,6 @@ from sannong.rules.prices import (
     day_entry,
     month_id,
     store_reports,
-    today_in_china,
 )
 from tests.factories import gid
 

@@ -12,9 +12,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 
 from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
+from sannong.errors import RuleError
 from sannong.rules.market import OPEN_STATUSES, TRANSITIONS, OrderStatus, move_order, now
 from sannong.rules.market import place_order as place
-from sannong.types.common import UserErrors
 
 INITIAL_STOCK = 12
 
@@ -62,8 +62,8 @@ def test_available_plus_reserved_plus_sold_is_the_initial_stock(mongodb_uri: str
                     idempotency_key=key,
                     max_open_orders=100,
                 )
-            except UserErrors as refused:
-                assert [e.code.value for e in refused.errors] == ["SOLD_OUT"]
+            except RuleError as refused:
+                assert [f.code.value for f in refused.failures] == ["SOLD_OUT"]
             else:
                 if all(o["_id"] != order["_id"] for o in self.orders):
                     self.orders.append(order)
@@ -104,8 +104,8 @@ def test_available_plus_reserved_plus_sold_is_the_initial_stock(mongodb_uri: str
             current = run(db.orders.find_one({"_id": order["_id"]}))
             assert current is not None
             try:
-                run(move_order(db, current, to, actor))
-            except UserErrors:
+                run(move_order(db, actor, current["_id"], to))
+            except RuleError:
                 assert current["status"] != source.value
             else:
                 assert current["status"] == source.value

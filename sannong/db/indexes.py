@@ -65,6 +65,8 @@ INDEXES: dict[str, list[Index]] = {
         Index([("sellerId", 1), ("status", 1), ("_id", -1)]),
         Index([("listingId", 1), ("status", 1)]),  # orders of a listing
     ],
+    # A placeOrder at work holds its key here; a crashed one's claim is replaced after 30 s.
+    "idempotency_claims": [Index([("createdAt", 1)], ttl_seconds=3600)],
     "listing_reports": [
         Index([("listingId", 1), ("reporterId", 1)], unique=True),  # one report per person
         Index([("listingId", 1), ("_id", -1)]),

@@ -40,9 +40,12 @@ class ById(Loader[Any, dict[str, Any] | None]):
 
     collection: ClassVar[str]
     projection: ClassVar[dict[str, Any] | None] = None
+    object_ids: ClassVar[bool] = True  # False where `_id` is a code (regions, commodities)
 
-    async def load_object_ids(self, keys: Iterable[str]) -> list[dict[str, Any] | None]:
-        """Documents for the keys of global IDs that hold ObjectIds; a malformed key finds none."""
+    async def load_node_keys(self, keys: Iterable[str]) -> list[dict[str, Any] | None]:
+        """Documents for the keys of global IDs; a malformed key finds none."""
+        if not self.object_ids:
+            return list(await self.load_many(list(keys)))
         ids = [object_id(key) for key in keys]
         found = iter(await self.load_many([i for i in ids if i is not None]))
         return [next(found) if i is not None else None for i in ids]

@@ -4,11 +4,13 @@ from sannong.loaders import ById, ManyByField
 
 
 class CommodityById(ById):
+    object_ids = False
     collection = "commodities"
     projection: ClassVar[dict[str, int]] = {"searchTokens": 0}
 
 
 class MarketById(ById):
+    object_ids = False
     collection = "markets"
 
 
@@ -21,3 +23,7 @@ class PriceMonthById(ById):
 class LatestQuotesByCommodity(ManyByField):
     collection = "price_latest"
     field = "commodityId"  # index price_latest(commodityId, _id)
+
+
+class PriceAlertById(ById):
+    collection = "price_alerts"

@@ -2,6 +2,7 @@ from sannong.loaders import ById, ManyByField
 
 
 class RegionById(ById):
+    object_ids = False
     collection = "regions"
 
 

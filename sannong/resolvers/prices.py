@@ -1,42 +1,24 @@
 """Commodities, markets, daily prices and farmers' price alerts."""
 
-from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
+from datetime import date, timedelta
 from typing import Any
 
 import strawberry
-from pymongo import ReturnDocument
 from strawberry import relay
 
 from sannong.auth import Role, require_role
+from sannong.clock import today_in_china
 from sannong.context import Context
 from sannong.db.pagination import paginate
-from sannong.errors import BadUserInput, Forbidden, NotFound
+from sannong.errors import BadUserInput, Failure, NotFound, RuleError
 from sannong.loaders.prices import CommodityById, MarketById
-from sannong.money import fen_to_yuan, yuan_to_fen
+from sannong.money import fen_to_yuan
 from sannong.rules import price_alerts
-from sannong.rules.prices import (
-    MAX_PRICE_FEN,
-    MAX_ROWS,
-    Catalog,
-    PriceRow,
-    change_pct,
-    check_rows,
-    daily_reports,
-    days_before,
-    pair_id,
-    store_reports,
-    today_in_china,
-)
+from sannong.rules import prices as rules
+from sannong.rules.accounts import follow_commodities
+from sannong.rules.prices import PriceRow, change_pct, daily_reports, days_before
 from sannong.types.accounts import User, UserPayload
-from sannong.types.common import (
-    Connection,
-    UserError,
-    UserErrorCode,
-    UserErrors,
-    node_key,
-    object_key,
-)
+from sannong.types.common import Connection, UserError, mutation, node_key, object_key
 from sannong.types.prices import (
     Commodity,
     CommodityCategory,
@@ -53,7 +35,6 @@ from sannong.types.prices import (
     ReportPricesPayload,
     SetPriceAlertInput,
 )
-from sannong.validation import Checks
 
 MAX_HISTORY_DAYS = 366
 MAX_FOLLOWED = 30
@@ -229,18 +210,6 @@ class PriceMutation:
     ) -> ReportPricesPayload:
         context = info.context
         viewer = require_role(await context.viewer(), Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN)
-        if len(input.rows) > MAX_ROWS:
-            return ReportPricesPayload(
-                rejected_count=len(input.rows),
-                user_errors=UserErrors.one(
-                    "rows", f"一次最多上报 {MAX_ROWS} 行", UserErrorCode.TOO_MANY_ROWS
-                ).errors,
-            )
-        checks = Checks()
-        source = checks.text("source", input.source, label="来源", max_length=100)
-        if checks.errors:
-            return ReportPricesPayload(user_errors=checks.errors)
-        catalog = await Catalog.load(context.db)
         rows = [
             PriceRow(
                 date=row.date,
@@ -253,137 +222,68 @@ class PriceMutation:
             )
             for row in input.rows
         ]
-        for row in rows:
-            market = catalog.market(row.market) if row.market else None
-            if market is not None and not viewer.administers(market["path"]):
-                raise Forbidden(f"市场「{market['name']}」不在您的管理范围内")
-        reports, problems = check_rows(rows, catalog)
-        stored = await store_reports(
-            context.db,
-            reports,
-            source=source or "人工上报",
-            sms=context.services.sms,
-            reported_by=viewer.id,
-        )
+        try:
+            stored, problems = await rules.report_prices(
+                context.db, viewer, rows, source=input.source, sms=context.services.sms
+            )
+        except RuleError as refused:  # the whole batch is refused
+            return ReportPricesPayload(
+                rejected_count=len(rows),
+                user_errors=[UserError.from_failure(f) for f in refused.failures],
+            )
         return ReportPricesPayload(
             stored_count=stored.stored,
             unchanged_count=stored.unchanged,
             rejected_count=len({p.index for p in problems}),
             user_errors=[
-                UserError(
-                    field=f"rows.{p.index}.{_ROW_FIELDS.get(p.field, p.field)}",
-                    message=f"第 {p.index + 1} 行：{p.message}",
-                    code=p.code,
+                UserError.from_failure(
+                    Failure(
+                        f"rows.{p.index}.{_ROW_FIELDS.get(p.field, p.field)}",
+                        f"第 {p.index + 1} 行：{p.message}",
+                        p.code,
+                    )
                 )
                 for p in problems
             ],
         )
 
-    @strawberry.mutation(description="Set the commodities whose prices the viewer follows")
+    @mutation("Set the commodities whose prices the viewer follows")
     async def follow_commodities(
         self, info: strawberry.Info[Context], input: FollowCommoditiesInput
     ) -> UserPayload:
         context = info.context
-        viewer = await context.require_viewer()
-        keys = list(
-            dict.fromkeys(node_key(c, "Commodity", "commodityIds") for c in input.commodity_ids)
+        user = await follow_commodities(
+            context.db,
+            context,
+            await context.require_viewer(),
+            [node_key(c, "Commodity", "commodityIds") for c in input.commodity_ids],
         )
-        if len(keys) > MAX_FOLLOWED:
-            return UserPayload(
-                user_errors=UserErrors.one(
-                    "commodityIds", f"最多关注 {MAX_FOLLOWED} 个品种", UserErrorCode.TOO_MANY
-                ).errors
-            )
-        found = await CommodityById.of(context).load_many(keys)
-        if any(doc is None for doc in found):
-            return UserPayload(
-                user_errors=UserErrors.one(
-                    "commodityIds", "有品种不存在", UserErrorCode.UNKNOWN_COMMODITY
-                ).errors
-            )
-        user = await context.db.users.find_one_and_update(
-            {"_id": viewer.id},
-            {"$set": {"followedCommodityIds": keys}},
-            projection={"passwordHash": 0},
-            return_document=ReturnDocument.AFTER,
-        )
-        assert user is not None
         return UserPayload(user=User.from_doc(user))
 
-    @strawberry.mutation(
-        description="Tell me when this commodity at this market goes above / below a price "
+    @mutation(
+        "Tell me when this commodity at this market goes above / below a price "
         "(one SMS and one notification per crossing; setting it again changes the threshold)"
     )
     async def set_price_alert(
         self, info: strawberry.Info[Context], input: SetPriceAlertInput
     ) -> PriceAlertPayload:
         context = info.context
-        viewer = await context.require_viewer()
-        checks = Checks()
-        commodity = await CommodityById.of(context).load(
-            node_key(input.commodity_id, "Commodity", "commodityId")
-        )
-        market = await MarketById.of(context).load(node_key(input.market_id, "Market", "marketId"))
-        if commodity is None:
-            checks.fail("commodityId", "品种不存在", UserErrorCode.UNKNOWN_COMMODITY)
-        if market is None:
-            checks.fail("marketId", "市场不存在", UserErrorCode.UNKNOWN_MARKET)
-        threshold = _threshold_fen(input.threshold, checks)
-        db = context.db
-        owned = await db.price_alerts.count_documents({"userId": viewer.id})
-        if owned >= price_alerts.MAX_ALERTS_PER_USER:
-            checks.fail(
-                "commodityId",
-                f"最多设置 {price_alerts.MAX_ALERTS_PER_USER} 个价格提醒",
-                UserErrorCode.TOO_MANY,
-            )
-        if checks.errors:
-            return PriceAlertPayload(user_errors=checks.errors)
-        assert commodity is not None and market is not None and threshold is not None
-        pair = pair_id(commodity["_id"], market["_id"])
-        direction = input.direction.value
-        latest = await db.price_latest.find_one({"_id": pair}, {"avgFen": 1})
-        now = datetime.now(UTC)
-        doc = await db.price_alerts.find_one_and_update(
-            {"userId": viewer.id, "pairId": pair, "direction": direction},
-            {
-                "$set": {
-                    "thresholdFen": threshold,
-                    "state": price_alerts.initial_state(direction, threshold, latest),
-                    "commodityName": commodity["name"],
-                    "marketName": market["name"],
-                    "updatedAt": now,
-                },
-                "$setOnInsert": {
-                    "commodityId": commodity["_id"],
-                    "marketId": market["_id"],
-                    "createdAt": now,
-                    "triggerCount": 0,
-                },
-            },
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
+        doc = await rules.set_price_alert(
+            context.db,
+            context,
+            await context.require_viewer(),
+            commodity_code=node_key(input.commodity_id, "Commodity", "commodityId"),
+            market_code=node_key(input.market_id, "Market", "marketId"),
+            direction=input.direction.value,
+            threshold=input.threshold,
         )
         return PriceAlertPayload(price_alert=PriceAlert.from_doc(doc))
 
-    @strawberry.mutation(description="Stop a price alert of the viewer")
+    @mutation("Stop a price alert of the viewer")
     async def remove_price_alert(
         self, info: strawberry.Info[Context], input: RemovePriceAlertInput
     ) -> RemovePriceAlertPayload:
-        viewer = await info.context.require_viewer()
-        deleted = await info.context.db.price_alerts.delete_one(
-            {"_id": object_key(input.id, "PriceAlert"), "userId": viewer.id}
+        await rules.remove_price_alert(
+            info.context.db, await info.context.require_viewer(), object_key(input.id, "PriceAlert")
         )
-        if deleted.deleted_count == 0:
-            return RemovePriceAlertPayload(
-                user_errors=UserErrors.one("id", "价格提醒不存在", UserErrorCode.NOT_FOUND).errors
-            )
         return RemovePriceAlertPayload(removed_id=input.id)
-
-
-def _threshold_fen(threshold: Decimal, checks: Checks) -> int | None:
-    fen = yuan_to_fen(threshold)
-    if fen is None or fen <= 0 or fen > MAX_PRICE_FEN:
-        checks.fail("threshold", "请输入大于 0 的价格（最多两位小数）", UserErrorCode.INVALID_PRICE)
-        return None
-    return fen

@@ -5,34 +5,10 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from sannong.loaders.regions import RegionById
-from sannong.types.common import UserErrorCode, node_key
+from sannong.types.common import node_key
 from sannong.types.regions import Region, RegionLevel
-from sannong.validation import Checks
 
 MAX_REGIONS = 1000  # one answer never carries more regions than this
-
-
-async def load_region(
-    info: strawberry.Info,
-    global_id: relay.GlobalID,
-    checks: Checks,
-    field: str,
-    *,
-    level: RegionLevel | None = None,
-) -> dict[str, Any] | None:
-    """The region behind an ID from user input, or a UserError on `checks` if unusable."""
-    doc = await RegionById.of(info.context).load(node_key(global_id, "Region", field))
-    if doc is None:
-        checks.fail(field, "地区不存在", UserErrorCode.UNKNOWN_REGION)
-    elif level is not None and doc["level"] != level.value:
-        checks.fail(
-            field,
-            "请选择到村一级" if level is RegionLevel.VILLAGE else "地区级别不符",
-            UserErrorCode.UNKNOWN_REGION,
-        )
-        return None
-    return doc
 
 
 @strawberry.type

@@ -3,17 +3,37 @@
 Used by `publishArticle` and the demo seed.
 """
 
+import asyncio
 import html
 import re
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import nh3
+from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.auth import Role, Viewer, require_admin_of
+from sannong.clock import now
+from sannong.errors import InputErrorCode
+from sannong.loaders import HasLoaders
+from sannong.loaders.prices import CommodityById
+from sannong.rules.regions import region_of_input
 from sannong.text import tokens
+from sannong.validation import Checks
 
 ALL_REGIONS = "ALL"  # stored in regionIds when an article applies everywhere (one indexed $in)
 SUMMARY_LENGTH = 80
+TITLE_MAX = 60
+SUMMARY_MAX = 200
+BODY_MAX = 50_000
+MAX_CROPS = 10
+MAX_REGIONS = 20
+
+
+class ArticleErrorCode(StrEnum):
+    UNKNOWN_COMMODITY = "UNKNOWN_COMMODITY"
+
 
 # What an article needs: paragraphs, headings, lists, emphasis, pictures and links.
 TAGS = frozenset(
@@ -72,3 +92,68 @@ def article_document(
         "titleTokens": tokens(title),
         "searchTokens": tokens(title, summary, text),
     }
+
+
+async def publish_article(
+    db: AsyncDatabase,
+    context: HasLoaders,
+    author: Viewer,
+    *,
+    title: str,
+    body_html: str,
+    category: str,
+    summary: str | None,
+    commodity_codes: list[str],
+    region_codes: list[str],
+) -> dict[str, Any]:
+    """An expert writes for anywhere, an admin for regions in its own (default: all of it)."""
+    checks = Checks()
+    checked_title = checks.text("title", title, label="标题", max_length=TITLE_MAX)
+    summary = checks.text("summary", summary, label="摘要", max_length=SUMMARY_MAX)
+    if len(body_html) > BODY_MAX:
+        checks.fail("body", f"正文不能超过 {BODY_MAX} 个字符", InputErrorCode.TOO_LONG)
+    elif not plain_text(sanitize(body_html)):
+        checks.fail("body", "正文不能为空", InputErrorCode.REQUIRED)
+    crops = await _crops(context, commodity_codes, checks)
+    regions = await _regions(context, region_codes, checks)
+    checks.raise_if_any()
+    if author.role is not Role.EXPERT:
+        for region in regions:
+            require_admin_of(author, region["path"])
+    region_ids = [r["_id"] for r in regions]
+    if not region_ids and author.role is not Role.EXPERT:
+        region_ids = [author.scope_path[-1]]  # an admin writes for the region it runs
+    doc = article_document(
+        title=checked_title or "",
+        body_html=body_html,
+        category=category,
+        summary=summary,
+        commodity_ids=crops,
+        region_ids=region_ids,
+        author_id=author.id,
+        published_at=now(),
+    )
+    doc["_id"] = (await db.articles.insert_one(doc)).inserted_id
+    return doc
+
+
+async def _crops(context: HasLoaders, codes: list[str], checks: Checks) -> list[str]:
+    keys = list(dict.fromkeys(codes))
+    if len(keys) > MAX_CROPS:
+        checks.fail("commodityIds", f"最多关联 {MAX_CROPS} 个品种", InputErrorCode.TOO_MANY)
+        return []
+    docs = await CommodityById.of(context).load_many(keys)
+    if any(doc is None for doc in docs):
+        checks.fail("commodityIds", "有品种不存在", ArticleErrorCode.UNKNOWN_COMMODITY)
+    return keys
+
+
+async def _regions(context: HasLoaders, codes: list[str], checks: Checks) -> list[dict[str, Any]]:
+    if len(codes) > MAX_REGIONS:
+        checks.fail("regionIds", f"最多选择 {MAX_REGIONS} 个地区", InputErrorCode.TOO_MANY)
+        return []
+    # gathered, so the region loader fetches them in one batch
+    regions = await asyncio.gather(
+        *(region_of_input(context, code, checks, "regionIds") for code in codes)
+    )
+    return [r for r in regions if r is not None]

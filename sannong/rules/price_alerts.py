@@ -8,12 +8,14 @@ concurrent requests see it. A quote back on the other side re-arms the alert for
 the next crossing.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.auth import Viewer
+from sannong.clock import now
 from sannong.integrations.sms import SmsProvider
 from sannong.money import fen_to_yuan
 
@@ -57,7 +59,7 @@ async def check_price_alerts(db: AsyncDatabase, pair_ids: list[str], *, sms: Sms
             {"_id": {"$in": list({a["pairId"] for a in alerts})}}
         ).to_list()
     }
-    now = datetime.now(UTC)
+    at = now()
     crossed: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for alert in alerts:
         quote = latest.get(alert["pairId"])
@@ -70,7 +72,7 @@ async def check_price_alerts(db: AsyncDatabase, pair_ids: list[str], *, sms: Sms
                 {
                     "$set": {
                         "state": MET,
-                        "lastTriggeredAt": now,
+                        "lastTriggeredAt": at,
                         "lastTriggeredFen": quote["avgFen"],
                         "lastTriggeredDate": quote["date"],
                     },
@@ -85,7 +87,7 @@ async def check_price_alerts(db: AsyncDatabase, pair_ids: list[str], *, sms: Sms
                 {"_id": alert["_id"], "state": MET}, {"$set": {"state": ARMED}}
             )
     if crossed:
-        await _announce(db, crossed, sms, now)
+        await _announce(db, crossed, sms, at)
     return len(crossed)
 
 
@@ -120,3 +122,8 @@ async def _announce(
         phone = phones.get(alert["userId"])
         if phone:
             await sms.send(phone, alert_text(alert, quote), purpose="price_alert")
+
+
+def price_alert_visible_to(viewer: Viewer | None, doc: dict[str, Any]) -> bool:
+    """A price alert is private to its owner."""
+    return viewer is not None and viewer.id == doc["userId"]

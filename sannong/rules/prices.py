@@ -15,23 +15,28 @@ Used by `reportPrices`, `sannong import-prices` and the demo seed.
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from pymongo import UpdateOne
+from bson import ObjectId
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
+from sannong.auth import Viewer
+from sannong.clock import now, today_in_china
+from sannong.errors import Forbidden, InputErrorCode, RuleError
 from sannong.integrations.sms import SmsProvider
-from sannong.money import yuan_to_fen
+from sannong.loaders import HasLoaders
+from sannong.loaders.prices import CommodityById, MarketById
+from sannong.money import MAX_PRICE_FEN, yuan_to_fen
+from sannong.rules import price_alerts
 from sannong.rules.price_alerts import check_price_alerts
-from sannong.types.common import UserErrorCode
+from sannong.validation import Checks
 
-CHINA = ZoneInfo("Asia/Shanghai")
 MAX_ROWS = 250
-MAX_PRICE_FEN = 10_000_000  # 100 000 yuan: above any farm price, so a misplaced digit is caught
 EARLIEST = date(2000, 1, 1)
 WRITE_BATCH = 50  # the embedded server slows down more than linearly with the size of a write
 
@@ -42,10 +47,6 @@ UNITS: dict[str, tuple[str, int]] = {
     **{alias: ("元/公斤", 2) for alias in ("元/斤", "斤", "元/500g", "500g")},
     **{alias: ("元/头", 1) for alias in ("元/头", "头", "元/只", "只")},
 }
-
-
-def today_in_china() -> date:
-    return datetime.now(CHINA).date()
 
 
 def report_id(commodity: str, market: str, day: date | str) -> str:
@@ -77,6 +78,16 @@ def pair_id(commodity: str, market: str) -> str:
     return f"{commodity}:{market}"
 
 
+class PriceErrorCode(StrEnum):
+    UNKNOWN_COMMODITY = "UNKNOWN_COMMODITY"
+    UNKNOWN_MARKET = "UNKNOWN_MARKET"
+    WRONG_UNIT = "WRONG_UNIT"
+    INVALID_PRICE = "INVALID_PRICE"
+    INVALID_DATE = "INVALID_DATE"
+    TOO_MANY_ROWS = "TOO_MANY_ROWS"
+    DUPLICATE_ROW = "DUPLICATE_ROW"
+
+
 @dataclass(frozen=True)
 class PriceRow:
     """One row as given: IDs or names, prices as text or decimals, any accepted unit."""
@@ -95,7 +106,7 @@ class RowProblem:
     index: int  # position in the batch, from 0
     field: str
     message: str
-    code: UserErrorCode
+    code: PriceErrorCode
 
 
 @dataclass
@@ -150,7 +161,7 @@ class _RowChecks:
     def __init__(self, index: int, problems: list[RowProblem]) -> None:
         self.index, self.problems, self.failed = index, problems, False
 
-    def fail(self, field: str, message: str, code: UserErrorCode) -> None:
+    def fail(self, field: str, message: str, code: PriceErrorCode) -> None:
         self.problems.append(RowProblem(self.index, field, message, code))
         self.failed = True
 
@@ -161,20 +172,22 @@ def _check_prices(row: PriceRow, factor: int, checks: _RowChecks) -> dict[str, i
     for name, label in labels.items():
         value = _fen(getattr(row, name))
         if value is None:
-            checks.fail(name, f"{label}不是有效的金额（最多两位小数）", UserErrorCode.INVALID_PRICE)
+            checks.fail(
+                name, f"{label}不是有效的金额（最多两位小数）", PriceErrorCode.INVALID_PRICE
+            )
         elif value <= 0:
-            checks.fail(name, f"{label}必须大于 0", UserErrorCode.INVALID_PRICE)
+            checks.fail(name, f"{label}必须大于 0", PriceErrorCode.INVALID_PRICE)
         elif value * factor > MAX_PRICE_FEN:
             checks.fail(
-                name, f"{label}高得不合常理，请检查单位和小数点", UserErrorCode.INVALID_PRICE
+                name, f"{label}高得不合常理，请检查单位和小数点", PriceErrorCode.INVALID_PRICE
             )
         else:
             fen[name] = value * factor
     if len(fen) == 3:
         if fen["low"] > fen["high"]:
-            checks.fail("low", "最低价不能高于最高价", UserErrorCode.INVALID_PRICE)
+            checks.fail("low", "最低价不能高于最高价", PriceErrorCode.INVALID_PRICE)
         elif not fen["low"] <= fen["avg"] <= fen["high"]:
-            checks.fail("avg", "均价应在最低价和最高价之间", UserErrorCode.INVALID_PRICE)
+            checks.fail("avg", "均价应在最低价和最高价之间", PriceErrorCode.INVALID_PRICE)
     return fen
 
 
@@ -193,22 +206,22 @@ def check_rows(
         day = parse_date(row.date)
         if commodity is None:
             checks.fail(
-                "commodity", f"未知品种「{row.commodity}」", UserErrorCode.UNKNOWN_COMMODITY
+                "commodity", f"未知品种「{row.commodity}」", PriceErrorCode.UNKNOWN_COMMODITY
             )
         if market is None:
-            checks.fail("market", f"未知市场「{row.market}」", UserErrorCode.UNKNOWN_MARKET)
+            checks.fail("market", f"未知市场「{row.market}」", PriceErrorCode.UNKNOWN_MARKET)
         if day is None:
-            checks.fail("date", "日期格式应为 2026-05-01", UserErrorCode.INVALID_DATE)
+            checks.fail("date", "日期格式应为 2026-05-01", PriceErrorCode.INVALID_DATE)
         elif day > today:
-            checks.fail("date", "日期不能晚于今天", UserErrorCode.INVALID_DATE)
+            checks.fail("date", "日期不能晚于今天", PriceErrorCode.INVALID_DATE)
         elif day < EARLIEST:
-            checks.fail("date", "日期太早", UserErrorCode.INVALID_DATE)
+            checks.fail("date", "日期太早", PriceErrorCode.INVALID_DATE)
         unit, factor = UNITS.get(row.unit.strip().lower(), (None, 1))
         if commodity is not None and unit != commodity["unit"]:
             checks.fail(
                 "unit",
                 f"「{commodity['name']}」的价格单位应为 {commodity['unit']}，不是「{row.unit}」",
-                UserErrorCode.WRONG_UNIT,
+                PriceErrorCode.WRONG_UNIT,
             )
         fen = _check_prices(row, factor, checks)
         if checks.failed:
@@ -219,7 +232,7 @@ def check_rows(
             checks.fail(
                 "date",
                 f"与第 {seen[key] + 1} 行的品种、市场、日期相同",
-                UserErrorCode.DUPLICATE_ROW,
+                PriceErrorCode.DUPLICATE_ROW,
             )
             continue
         seen[key] = index
@@ -245,6 +258,33 @@ class StoreResult:
     stored: int = 0  # new or changed reports
     unchanged: int = 0  # identical to what was stored before (a repeated import)
     alerts_triggered: int = 0
+
+
+async def report_prices(
+    db: AsyncDatabase,
+    reporter: Viewer,
+    rows: Sequence[PriceRow],
+    *,
+    source: str | None,
+    sms: SmsProvider,
+) -> tuple[StoreResult, list[RowProblem]]:
+    """An admin's batch for markets in its region: the valid rows are stored, each bad row
+    comes back as a problem; a market outside the region refuses the whole batch."""
+    if len(rows) > MAX_ROWS:
+        raise RuleError("rows", f"一次最多上报 {MAX_ROWS} 行", PriceErrorCode.TOO_MANY_ROWS)
+    checks = Checks()
+    source = checks.text("source", source, label="来源", max_length=100)
+    checks.raise_if_any()
+    catalog = await Catalog.load(db)
+    for row in rows:
+        market = catalog.market(row.market) if row.market else None
+        if market is not None and not reporter.administers(market["path"]):
+            raise Forbidden(f"市场「{market['name']}」不在您的管理范围内")
+    reports, problems = check_rows(rows, catalog)
+    stored = await store_reports(
+        db, reports, source=source or "人工上报", sms=sms, reported_by=reporter.id
+    )
+    return stored, problems
 
 
 async def store_reports(
@@ -369,3 +409,70 @@ def change_pct(now_fen: int, before_fen: int | None) -> float | None:
     if not before_fen:
         return None
     return round((now_fen - before_fen) * 100 / before_fen, 1)
+
+
+async def set_price_alert(
+    db: AsyncDatabase,
+    context: HasLoaders,
+    owner: Viewer,
+    *,
+    commodity_code: str,
+    market_code: str,
+    direction: str,
+    threshold: Decimal,
+) -> dict[str, Any]:
+    """One alert per person, pair and direction: setting it again changes the threshold."""
+    checks = Checks()
+    commodity = await CommodityById.of(context).load(commodity_code)
+    market = await MarketById.of(context).load(market_code)
+    if commodity is None:
+        checks.fail("commodityId", "品种不存在", PriceErrorCode.UNKNOWN_COMMODITY)
+    if market is None:
+        checks.fail("marketId", "市场不存在", PriceErrorCode.UNKNOWN_MARKET)
+    threshold_fen = yuan_to_fen(threshold)
+    if threshold_fen is None or not 0 < threshold_fen <= MAX_PRICE_FEN:
+        checks.fail(
+            "threshold", "请输入大于 0 的价格（最多两位小数）", PriceErrorCode.INVALID_PRICE
+        )
+    if (
+        await db.price_alerts.count_documents({"userId": owner.id})
+        >= price_alerts.MAX_ALERTS_PER_USER
+    ):
+        checks.fail(
+            "commodityId",
+            f"最多设置 {price_alerts.MAX_ALERTS_PER_USER} 个价格提醒",
+            InputErrorCode.TOO_MANY,
+        )
+    checks.raise_if_any()
+    assert commodity is not None and market is not None and threshold_fen is not None
+    pair = pair_id(commodity["_id"], market["_id"])
+    latest = await db.price_latest.find_one({"_id": pair}, {"avgFen": 1})
+    at = now()
+    doc = await db.price_alerts.find_one_and_update(
+        {"userId": owner.id, "pairId": pair, "direction": direction},
+        {
+            "$set": {
+                "thresholdFen": threshold_fen,
+                "state": price_alerts.initial_state(direction, threshold_fen, latest),
+                "commodityName": commodity["name"],
+                "marketName": market["name"],
+                "updatedAt": at,
+            },
+            "$setOnInsert": {
+                "commodityId": commodity["_id"],
+                "marketId": market["_id"],
+                "createdAt": at,
+                "triggerCount": 0,
+            },
+        },
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert doc is not None
+    return doc
+
+
+async def remove_price_alert(db: AsyncDatabase, owner: Viewer, alert_id: ObjectId | None) -> None:
+    deleted = await db.price_alerts.delete_one({"_id": alert_id, "userId": owner.id})
+    if alert_id is None or deleted.deleted_count == 0:
+        raise RuleError("id", "价格提醒不存在", InputErrorCode.NOT_FOUND)

@@ -6,8 +6,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.rules.alerts import AlertKind, AlertSeverity, alert_document
 from sannong.seed.batches import upsert_all
-from sannong.types.alerts import SEVERITY_RANK
 
 # (fixed id, kind, severity, title, body, advice, region codes, hours valid from now)
 DEMO_ALERTS: tuple[tuple[str, str, str, str, str, str, list[str], int], ...] = (
@@ -57,20 +57,19 @@ DEMO_ALERTS: tuple[tuple[str, str, str, str, str, str, list[str], int], ...] = (
 
 def alert_documents(now: datetime) -> list[dict[str, Any]]:
     return [
-        {
-            "_id": ObjectId(key),
-            "kind": kind,
-            "severity": severity,
-            "severityRank": SEVERITY_RANK[severity],
-            "title": title,
-            "body": body,
-            "advice": advice,
-            "regionIds": regions,
-            "validFrom": now - timedelta(hours=6),
-            "validUntil": now + timedelta(hours=hours),
-            "createdAt": now - timedelta(hours=6),
-            "createdBy": None,
-        }
+        alert_document(
+            kind=AlertKind(kind),
+            severity=AlertSeverity(severity),
+            title=title,
+            body=body,
+            advice=advice,
+            region_ids=regions,
+            valid_from=now - timedelta(hours=6),
+            valid_until=now + timedelta(hours=hours),
+            created_at=now - timedelta(hours=6),
+            created_by=None,
+        )
+        | {"_id": ObjectId(key)}
         for key, kind, severity, title, body, advice, regions, hours in DEMO_ALERTS
     ]
 

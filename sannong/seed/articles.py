@@ -8,8 +8,8 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.clock import CHINA, today_in_china
 from sannong.rules.articles import article_document
-from sannong.rules.prices import CHINA, today_in_china
 from sannong.seed.batches import upsert_all
 
 SHOUGUANG = "370783000000"

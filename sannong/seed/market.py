@@ -12,12 +12,12 @@ from typing import Any
 from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
-from sannong.rules.market import OrderStatus, move_order, place_order
+from sannong.errors import RuleError
+from sannong.rules.accounts import user_document
+from sannong.rules.market import OrderStatus, listing_document, move_order, place_order
 from sannong.security import Passwords
 from sannong.seed.batches import insert_missing
 from sannong.seed.regions import region_documents
-from sannong.text import tokens
-from sannong.types.common import UserErrors
 
 DEMO_FARMER_PASSWORD = "nongmin2026"
 LISTINGS_PER_VILLAGE = 5
@@ -62,18 +62,13 @@ def _object_id(kind: int, n: int, at: datetime) -> ObjectId:
 def farmer_documents(password_hash: str) -> list[dict[str, Any]]:
     villages = [r for r in region_documents() if r["level"] == "VILLAGE"]
     return [
-        {
-            "_id": _object_id(1, n, EPOCH),
-            "phone": f"1380001{n:04d}",
-            "passwordHash": password_hash,
-            "name": SURNAMES[(n + 1) % len(SURNAMES)] + GIVEN[(n + 3) % len(GIVEN)],
-            "role": "FARMER",
-            "regionId": village["_id"],
-            "path": village["path"],
-            "scopeRegionId": None,
-            "scopePath": [],
-            "createdAt": EPOCH,
-        }
+        user_document(
+            phone=f"1380001{n:04d}",
+            password_hash=password_hash,
+            name=SURNAMES[(n + 1) % len(SURNAMES)] + GIVEN[(n + 3) % len(GIVEN)],
+            village=village,
+        )
+        | {"_id": _object_id(1, n, EPOCH), "createdAt": EPOCH}
         for n, village in enumerate(villages)
     ]
 
@@ -86,31 +81,21 @@ def listing_documents(farmers: list[dict[str, Any]]) -> list[dict[str, Any]]:
         commodity, category, unit, low, high, least, most = rng.choice(PRODUCE)
         at = EPOCH + timedelta(hours=7 * n, minutes=rng.randrange(60))
         quantity = rng.randrange(least, most + 1, 10 if least >= 100 else 1)
-        title = f"{rng.choice(ADJECTIVES)}{commodity}"
-        description = "，".join(rng.sample(PHRASES, 2))
-        listings.append(
-            {
-                "_id": _object_id(2, n, at),
-                "sellerId": farmer["_id"],
-                "commodity": commodity,
-                "category": category,
-                "title": title,
-                "description": description,
-                "priceFen": rng.randrange(low, high + 1, 10),
-                "unit": unit,
-                "quantityAvailable": quantity,
-                "quantitySold": 0,
-                "minOrder": 1 if quantity < 500 else 10,
-                "regionId": farmer["regionId"],
-                "path": farmer["path"],
-                "photos": [],
-                "status": "ACTIVE",
-                "reportCount": 0,
-                "searchTokens": tokens(commodity, title, description),
-                "createdAt": at,
-                "updatedAt": at,
-            }
+        fields = {
+            "commodity": commodity,
+            "category": category,
+            "title": f"{rng.choice(ADJECTIVES)}{commodity}",
+            "description": "，".join(rng.sample(PHRASES, 2)),
+            "priceFen": rng.randrange(low, high + 1, 10),
+            "unit": unit,
+            "quantityAvailable": quantity,
+            "minOrder": 1 if quantity < 500 else 10,
+        }
+        village = {"_id": farmer["regionId"], "path": farmer["path"]}
+        doc = listing_document(
+            seller_id=farmer["_id"], village=village, fields=fields, photos=[], at=at
         )
+        listings.append(doc | {"_id": _object_id(2, n, at)})
     return listings
 
 
@@ -135,8 +120,8 @@ async def _order_in_state(
     }[state]
     for to, actor in steps:
         try:
-            order = await move_order(db, order, to, actor)
-        except UserErrors:
+            order = await move_order(db, actor, order["_id"], to)
+        except RuleError:
             return  # already done by an earlier run
 
 

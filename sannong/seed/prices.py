@@ -13,12 +13,12 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.clock import today_in_china
 from sannong.rules.prices import (
     advance_latest,
     day_key,
     month_id,
     report_id,
-    today_in_china,
 )
 from sannong.seed.batches import upsert_all
 from sannong.seed.catalog import COMMODITIES, PER_HEAD, DemoCommodity, market_documents

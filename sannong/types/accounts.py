@@ -1,4 +1,5 @@
-from collections.abc import Iterable
+"""Accounts: people, their roles and what their sign-in returns."""
+
 from datetime import datetime
 from typing import Any, Self
 
@@ -7,16 +8,18 @@ from strawberry import relay
 
 from sannong.auth import Role
 from sannong.loaders.accounts import UserById
-from sannong.loaders.prices import CommodityById
-from sannong.loaders.regions import RegionById
 from sannong.security import mask_phone
-from sannong.types.common import UserError
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.prices import Commodity
 from sannong.types.regions import Region
 
+strawberry.enum(Role, description="What a person may do on the platform")
+
 
 @strawberry.type(description="A person on the platform")
-class User(relay.Node):
+class User(DocumentNode, relay.Node):
+    loader = UserById
+
     key: relay.NodeID[str]
     name: str
     role: Role
@@ -33,13 +36,6 @@ class User(relay.Node):
             doc=doc,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        docs = await UserById.of(info.context).load_object_ids(node_ids)
-        return [cls.from_doc(doc) if doc else None for doc in docs]
-
     @strawberry.field(
         description="Masked (138****1234) except to the owner and admins of their region"
     )
@@ -54,22 +50,15 @@ class User(relay.Node):
 
     @strawberry.field(description="The village the person lives in")
     async def village(self, info: strawberry.Info) -> Region | None:
-        doc = await RegionById.of(info.context).load(self.doc["regionId"])
-        return Region.from_doc(doc) if doc else None
+        return await Region.load(info, self.doc["regionId"])
 
     @strawberry.field(description="The region an admin administers")
     async def admin_region(self, info: strawberry.Info) -> Region | None:
-        scope = self.doc.get("scopeRegionId")
-        if scope is None:
-            return None
-        doc = await RegionById.of(info.context).load(scope)
-        return Region.from_doc(doc) if doc else None
+        return await Region.load(info, self.doc.get("scopeRegionId"))
 
     @strawberry.field(description="Commodities whose prices the person follows")
     async def followed_commodities(self, info: strawberry.Info) -> list[Commodity]:
-        keys = self.doc.get("followedCommodityIds", [])
-        docs = await CommodityById.of(info.context).load_many(keys)
-        return [Commodity.from_doc(doc) for doc in docs if doc]
+        return await Commodity.load_many(info, self.doc.get("followedCommodityIds", []))
 
 
 @strawberry.type

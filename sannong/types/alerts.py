@@ -1,38 +1,26 @@
-from collections.abc import Iterable
+"""Weather, pest and disease warnings."""
+
 from datetime import UTC, datetime
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
 from strawberry import relay
 
 from sannong.loaders.alerts import AlertById
-from sannong.loaders.regions import RegionById
-from sannong.types.common import UserError
+from sannong.rules.alerts import AlertKind, AlertSeverity
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.regions import Region
 
-
-@strawberry.enum(description="气象灾害、虫害、病害、动物疫情")
-class AlertKind(Enum):
-    WEATHER = "WEATHER"
-    PEST = "PEST"
-    DISEASE = "DISEASE"
-    ANIMAL_DISEASE = "ANIMAL_DISEASE"
-
-
-@strawberry.enum(description="China's warning colours, from least to most severe: 蓝 黄 橙 红")
-class AlertSeverity(Enum):
-    BLUE = "BLUE"
-    YELLOW = "YELLOW"
-    ORANGE = "ORANGE"
-    RED = "RED"
-
-
-SEVERITY_RANK = {s.value: rank for rank, s in enumerate(AlertSeverity)}
+strawberry.enum(AlertKind, description="气象灾害、虫害、病害、动物疫情")
+strawberry.enum(
+    AlertSeverity, description="China's warning colours, from least to most severe: 蓝 黄 橙 红"
+)
 
 
 @strawberry.type(description="A weather, pest or disease warning for some regions and a period")
-class Alert(relay.Node):
+class Alert(DocumentNode, relay.Node):
+    loader = AlertById
+
     key: relay.NodeID[str]
     kind: AlertKind
     severity: AlertSeverity
@@ -59,21 +47,13 @@ class Alert(relay.Node):
             doc=doc,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        docs = await AlertById.of(info.context).load_object_ids(node_ids)
-        return [cls.from_doc(doc) if doc else None for doc in docs]
-
     @strawberry.field(description="In force now")
     def active(self) -> bool:
         return self.valid_from <= datetime.now(UTC) < self.valid_until
 
     @strawberry.field(description="The regions warned")
     async def regions(self, info: strawberry.Info) -> list[Region]:
-        docs = await RegionById.of(info.context).load_many(self.doc["regionIds"])
-        return [Region.from_doc(doc) for doc in docs if doc]
+        return await Region.load_many(info, self.doc["regionIds"])
 
 
 @strawberry.input

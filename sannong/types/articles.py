@@ -1,4 +1,3 @@
-from collections.abc import Iterable
 from datetime import datetime
 from enum import Enum
 from typing import Any, Self
@@ -6,13 +5,10 @@ from typing import Any, Self
 import strawberry
 from strawberry import relay
 
-from sannong.loaders.accounts import UserById
 from sannong.loaders.articles import ArticleById
-from sannong.loaders.prices import CommodityById
-from sannong.loaders.regions import RegionById
 from sannong.rules.articles import ALL_REGIONS
 from sannong.types.accounts import User
-from sannong.types.common import UserError
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.prices import Commodity
 from sannong.types.regions import Region
 
@@ -29,7 +25,9 @@ class ArticleCategory(Enum):
 
 
 @strawberry.type(description="A technical article by an expert or an admin")
-class Article(relay.Node):
+class Article(DocumentNode, relay.Node):
+    loader = ArticleById
+
     key: relay.NodeID[str]
     title: str
     summary: str
@@ -50,28 +48,18 @@ class Article(relay.Node):
             doc=doc,
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        docs = await ArticleById.of(info.context).load_object_ids(node_ids)
-        return [cls.from_doc(doc) if doc else None for doc in docs]
-
     @strawberry.field
     async def author(self, info: strawberry.Info) -> User | None:
-        doc = await UserById.of(info.context).load(self.doc["authorId"])
-        return User.from_doc(doc) if doc else None
+        return await User.load(info, self.doc["authorId"])
 
     @strawberry.field(description="Crops and animals the article is about")
     async def crops(self, info: strawberry.Info) -> list[Commodity]:
-        docs = await CommodityById.of(info.context).load_many(self.doc["commodityIds"])
-        return [Commodity.from_doc(doc) for doc in docs if doc]
+        return await Commodity.load_many(info, self.doc["commodityIds"])
 
     @strawberry.field(description="Where the advice applies; empty means everywhere")
     async def regions(self, info: strawberry.Info) -> list[Region]:
         codes = [code for code in self.doc["regionIds"] if code != ALL_REGIONS]
-        docs = await RegionById.of(info.context).load_many(codes)
-        return [Region.from_doc(doc) for doc in docs if doc]
+        return await Region.load_many(info, codes)
 
 
 @strawberry.input

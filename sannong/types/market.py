@@ -1,6 +1,5 @@
 """Marketplace types: listings, their photos, orders and what changes them."""
 
-from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -10,29 +9,28 @@ import strawberry
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
-from sannong.loaders.accounts import UserById
 from sannong.loaders.market import ListingById, OrderById
-from sannong.loaders.regions import RegionById
 from sannong.media import photo_url, thumbnail_url
 from sannong.money import fen_to_yuan
-from sannong.rules.market import ListingStatus, OrderStatus
+from sannong.rules.market import (
+    ListingCategory,
+    ListingStatus,
+    OrderStatus,
+    listing_visible_to,
+    order_visible_to,
+)
 from sannong.types.accounts import User
-from sannong.types.common import UserError
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.regions import Region
 
-__all__ = ["ListingStatus", "OrderStatus"]
+__all__ = ["ListingCategory", "ListingStatus", "OrderStatus"]
 
 
-@strawberry.enum(description="Kind of produce; the commodity catalogue will refine it")
-class ListingCategory(Enum):
-    GRAIN = "GRAIN"  # 粮油
-    VEGETABLE = "VEGETABLE"  # 蔬菜
-    FRUIT = "FRUIT"  # 水果
-    LIVESTOCK = "LIVESTOCK"  # 畜禽
-    AQUATIC = "AQUATIC"  # 水产
-    EGG_DAIRY = "EGG_DAIRY"  # 蛋奶
-    SPECIALTY = "SPECIALTY"  # 土特产
-    OTHER = "OTHER"
+strawberry.enum(ListingStatus, description="Where a listing stands")
+strawberry.enum(OrderStatus, description="Where an order stands")
+strawberry.enum(
+    ListingCategory, description="Kind of produce; the commodity catalogue will refine it"
+)
 
 
 @strawberry.enum(description="Order of a listings page")
@@ -63,16 +61,10 @@ class ListingPhoto:
         return thumbnail_url(self.key)
 
 
-async def _visible_to_viewer(info: strawberry.Info, doc: dict[str, Any]) -> bool:
-    """A hidden listing is seen only by its seller and the admins of its region."""
-    if doc["status"] != ListingStatus.HIDDEN.value:
-        return True
-    viewer = await info.context.viewer()
-    return viewer is not None and (viewer.id == doc["sellerId"] or viewer.administers(doc["path"]))
-
-
 @strawberry.type(description="Produce offered for sale by a farmer")
-class Listing(relay.Node):
+class Listing(DocumentNode, relay.Node):
+    loader = ListingById
+
     key: relay.NodeID[str]
     commodity: str
     category: ListingCategory | None
@@ -108,24 +100,16 @@ class Listing(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        docs = await ListingById.of(info.context).load_object_ids(node_ids)
-        return [
-            cls.from_doc(doc) if doc and await _visible_to_viewer(info, doc) else None
-            for doc in docs
-        ]
+    async def visible_to(cls, info: strawberry.Info, doc: dict[str, Any]) -> bool:
+        return listing_visible_to(await info.context.viewer(), doc)
 
     @strawberry.field
     async def seller(self, info: strawberry.Info) -> User | None:
-        doc = await UserById.of(info.context).load(self.doc["sellerId"])
-        return User.from_doc(doc) if doc else None
+        return await User.load(info, self.doc["sellerId"])
 
     @strawberry.field(description="The village the produce is in")
     async def region(self, info: strawberry.Info) -> Region | None:
-        doc = await RegionById.of(info.context).load(self.doc["regionId"])
-        return Region.from_doc(doc) if doc else None
+        return await Region.load(info, self.doc["regionId"])
 
     @strawberry.field
     def photos(self) -> list[ListingPhoto]:
@@ -157,12 +141,13 @@ class OrderEvent:
 
     @strawberry.field(description="Who made the step")
     async def actor(self, info: strawberry.Info) -> User | None:
-        doc = await UserById.of(info.context).load(self.actor_id)
-        return User.from_doc(doc) if doc else None
+        return await User.load(info, self.actor_id)
 
 
 @strawberry.type(description="A buyer's order for part of a listing's stock")
-class Order(relay.Node):
+class Order(DocumentNode, relay.Node):
+    loader = OrderById
+
     key: relay.NodeID[str]
     title: str = strawberry.field(description="Title of the listing when the order was placed")
     quantity: int
@@ -192,33 +177,20 @@ class Order(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        viewer = await info.context.viewer()
-        keys = list(node_ids)
-        if viewer is None:
-            return [None for _ in keys]
-        docs = await OrderById.of(info.context).load_object_ids(keys)
-        return [
-            cls.from_doc(doc) if doc and viewer.id in (doc["buyerId"], doc["sellerId"]) else None
-            for doc in docs
-        ]
+    async def visible_to(cls, info: strawberry.Info, doc: dict[str, Any]) -> bool:
+        return order_visible_to(await info.context.viewer(), doc)
 
     @strawberry.field
     async def listing(self, info: strawberry.Info) -> Listing | None:
-        doc = await ListingById.of(info.context).load(self.doc["listingId"])
-        return Listing.from_doc(doc) if doc else None
+        return await Listing.load(info, self.doc["listingId"])
 
     @strawberry.field
     async def buyer(self, info: strawberry.Info) -> User | None:
-        doc = await UserById.of(info.context).load(self.doc["buyerId"])
-        return User.from_doc(doc) if doc else None
+        return await User.load(info, self.doc["buyerId"])
 
     @strawberry.field
     async def seller(self, info: strawberry.Info) -> User | None:
-        doc = await UserById.of(info.context).load(self.doc["sellerId"])
-        return User.from_doc(doc) if doc else None
+        return await User.load(info, self.doc["sellerId"])
 
     @strawberry.field(description="Every step, oldest first, with time and actor")
     def history(self) -> list[OrderEvent]:

@@ -1,4 +1,3 @@
-from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -11,12 +10,13 @@ from sannong.loaders.prices import (
     CommodityById,
     LatestQuotesByCommodity,
     MarketById,
+    PriceAlertById,
     PriceMonthById,
 )
-from sannong.loaders.regions import RegionById
 from sannong.money import fen_to_yuan
+from sannong.rules.price_alerts import price_alert_visible_to
 from sannong.rules.prices import change_pct, day_entry, days_before, month_id
-from sannong.types.common import UserError, node_key
+from sannong.types.common import DocumentNode, UserError, node_key
 from sannong.types.regions import Region
 
 
@@ -37,7 +37,9 @@ class PriceDirection(Enum):
 
 
 @strawberry.type(description="A farm product with a quoted price, e.g. 玉米 in 元/公斤")
-class Commodity(relay.Node):
+class Commodity(DocumentNode, relay.Node):
+    loader = CommodityById
+
     key: relay.NodeID[str]
     name: str
     aliases: list[str]
@@ -53,13 +55,6 @@ class Commodity(relay.Node):
             category=CommodityCategory(doc["category"]),
             unit=doc["unit"],
         )
-
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        docs = await CommodityById.of(info.context).load_many(list(node_ids))
-        return [cls.from_doc(doc) if doc else None for doc in docs]
 
     @strawberry.field(
         description="Newest quote: of `marketId` if given, else preferring markets in the "
@@ -81,7 +76,9 @@ class Commodity(relay.Node):
 
 
 @strawberry.type(description="A wholesale market or 集贸市场 that reports daily prices")
-class Market(relay.Node):
+class Market(DocumentNode, relay.Node):
+    loader = MarketById
+
     key: relay.NodeID[str]
     name: str
     categories: list[CommodityCategory]
@@ -96,17 +93,9 @@ class Market(relay.Node):
             region_code=doc["regionId"],
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        docs = await MarketById.of(info.context).load_many(list(node_ids))
-        return [cls.from_doc(doc) if doc else None for doc in docs]
-
     @strawberry.field(description="The township or county the market is in")
     async def region(self, info: strawberry.Info) -> Region | None:
-        doc = await RegionById.of(info.context).load(self.region_code)
-        return Region.from_doc(doc) if doc else None
+        return await Region.load(info, self.region_code)
 
 
 async def _week_before(info: strawberry.Info, commodity: str, market: str, day: str) -> int | None:
@@ -145,13 +134,11 @@ class PriceQuote:
 
     @strawberry.field
     async def commodity(self, info: strawberry.Info) -> Commodity | None:
-        doc = await CommodityById.of(info.context).load(self.commodity_key)
-        return Commodity.from_doc(doc) if doc else None
+        return await Commodity.load(info, self.commodity_key)
 
     @strawberry.field
     async def market(self, info: strawberry.Info) -> Market | None:
-        doc = await MarketById.of(info.context).load(self.market_key)
-        return Market.from_doc(doc) if doc else None
+        return await Market.load(info, self.market_key)
 
     @strawberry.field(description="Change of the average price against a week before, in %")
     async def change_pct_7d(self, info: strawberry.Info) -> float | None:
@@ -184,7 +171,9 @@ class PriceSeries:
 
 
 @strawberry.type(description="A farmer's 'tell me when the price goes above / below'")
-class PriceAlert(relay.Node):
+class PriceAlert(DocumentNode, relay.Node):
+    loader = PriceAlertById
+
     key: relay.NodeID[str]
     direction: PriceDirection
     threshold: Decimal
@@ -206,21 +195,16 @@ class PriceAlert(relay.Node):
         )
 
     @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        # Alerts are private: only the owner's own are found, through `myPriceAlerts`.
-        return [None for _ in node_ids]
+    async def visible_to(cls, info: strawberry.Info, doc: dict[str, Any]) -> bool:
+        return price_alert_visible_to(await info.context.viewer(), doc)
 
     @strawberry.field
     async def commodity(self, info: strawberry.Info) -> Commodity | None:
-        doc = await CommodityById.of(info.context).load(self.doc["commodityId"])
-        return Commodity.from_doc(doc) if doc else None
+        return await Commodity.load(info, self.doc["commodityId"])
 
     @strawberry.field
     async def market(self, info: strawberry.Info) -> Market | None:
-        doc = await MarketById.of(info.context).load(self.doc["marketId"])
-        return Market.from_doc(doc) if doc else None
+        return await Market.load(info, self.doc["marketId"])
 
 
 @strawberry.input(description="One price row; prices in yuan with at most two decimals")

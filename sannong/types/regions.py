@@ -1,24 +1,22 @@
-from collections.abc import Iterable
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
 from strawberry import relay
 
 from sannong.loaders.regions import RegionById, RegionsByParent
+from sannong.rules.regions import RegionLevel
+from sannong.types.common import DocumentNode
+
+__all__ = ["Region", "RegionLevel"]
 
 
-@strawberry.enum(description="Levels of China's administrative divisions")
-class RegionLevel(Enum):
-    PROVINCE = "PROVINCE"
-    CITY = "CITY"
-    COUNTY = "COUNTY"
-    TOWNSHIP = "TOWNSHIP"
-    VILLAGE = "VILLAGE"
+strawberry.enum(RegionLevel, description="Levels of China's administrative divisions")
 
 
 @strawberry.type(description="省、市、县、乡镇、村: a node of the region tree")
-class Region(relay.Node):
+class Region(DocumentNode, relay.Node):
+    loader = RegionById
+
     key: relay.NodeID[str]
     code: str = strawberry.field(description="National administrative division code")
     name: str
@@ -37,19 +35,9 @@ class Region(relay.Node):
             path_codes=doc["path"],
         )
 
-    @classmethod
-    async def resolve_nodes(  # type: ignore[override]
-        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
-    ) -> list[Self | None]:
-        docs = await RegionById.of(info.context).load_many(list(node_ids))
-        return [cls.from_doc(doc) if doc else None for doc in docs]
-
     @strawberry.field
     async def parent(self, info: strawberry.Info) -> "Region | None":
-        if self.parent_code is None:
-            return None
-        doc = await RegionById.of(info.context).load(self.parent_code)
-        return Region.from_doc(doc) if doc else None
+        return await Region.load(info, self.parent_code)
 
     @strawberry.field
     async def children(self, info: strawberry.Info) -> list["Region"]:
@@ -58,8 +46,7 @@ class Region(relay.Node):
 
     @strawberry.field(description="From the province down to this region")
     async def path(self, info: strawberry.Info) -> list["Region"]:
-        docs = await RegionById.of(info.context).load_many(self.path_codes)
-        return [Region.from_doc(doc) for doc in docs if doc]
+        return await Region.load_many(info, self.path_codes)
 
     @strawberry.field(description="E.g. 山东省潍坊市寿光市洛城街道东斟灌村")
     async def full_name(self, info: strawberry.Info) -> str:
