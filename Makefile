@@ -23,6 +23,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check sannong tests bench
 	$(BIN)/ruff format --check sannong tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -7,9 +7,10 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 
+from sannong.db import Database
 from sannong.settings import Settings, get_settings
 
 
@@ -65,7 +66,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
         )
 
 
-async def _with_db[T](settings: Settings, uri: str, work: "callable[..., T]") -> T:  # type: ignore[valid-type]
+async def _with_db[T](settings: Settings, uri: str, work: Callable[[Database], Awaitable[T]]) -> T:
     from sannong.db.client import open_client
 
     client = open_client(uri, settings.db_timeout_ms)
@@ -80,7 +81,7 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
     from sannong.seed import DEMO_ACCOUNTS, is_empty
     from sannong.seed import seed as run_seed
 
-    async def work(db) -> bool:  # type: ignore[no-untyped-def]
+    async def work(db: Database) -> bool:
         if args.if_empty and not await is_empty(db):
             return False
         await run_seed(db, Passwords(settings), reset=args.reset, price_days=args.price_days)
@@ -154,26 +155,16 @@ def _progress_bar(done: int, total: int) -> None:
 def import_prices(args: argparse.Namespace, settings: Settings) -> None:
     import aiohttp
 
-    from sannong.integrations.sms import HttpSms, OutboxSms, SmsProvider
+    from sannong.integrations.sms import sms_provider
     from sannong.rules.price_import import ImportFailed, ImportSummary
     from sannong.rules.price_import import import_prices as run_import
 
-    async def work(db) -> ImportSummary:  # type: ignore[no-untyped-def]
+    async def work(db: Database) -> ImportSummary:
         async with aiohttp.ClientSession() as session:
-            sms: SmsProvider = OutboxSms(db)
-            if settings.sms_gateway_url:
-                sms = HttpSms(
-                    db,
-                    session,
-                    settings.sms_gateway_url,
-                    token=settings.sms_gateway_token,
-                    timeout=settings.sms_timeout_seconds,
-                    retries=settings.sms_retries,
-                )
             return await run_import(
                 db,
                 args.source,
-                sms=sms,
+                sms=sms_provider(db, settings, session),
                 market=args.market,
                 fmt=args.format,
                 source_name=args.source_name,

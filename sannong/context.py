@@ -3,11 +3,11 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
 from starlette.requests import HTTPConnection
 from strawberry.dataloader import DataLoader
 
 from sannong.auth import Viewer
+from sannong.db import Database
 from sannong.errors import Unauthenticated
 from sannong.integrations.sms import SmsProvider
 from sannong.loaders.accounts import UserById
@@ -23,7 +23,7 @@ class Services:
     """What lives as long as the process: built once in the app's lifespan."""
 
     settings: Settings
-    db: AsyncDatabase
+    db: Database
     passwords: Passwords
     sms: SmsProvider
     photos: PhotoStore
@@ -41,7 +41,7 @@ class Context:
     _viewer_loaded: bool = False
 
     @property
-    def db(self) -> AsyncDatabase:
+    def db(self) -> Database:
         return self.services.db
 
     @property

@@ -114,7 +114,7 @@ def decode_photo(data: bytes, field: str) -> Photo:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
             if image.format not in _FORMATS or image.width * image.height > MAX_PIXELS:
                 raise refused
             image.load()

@@ -5,7 +5,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from pymongo import ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
+
+from sannong.db import Database
 
 
 def _window_key(kind: str, subject: str, window_seconds: int) -> tuple[str, datetime]:
@@ -16,13 +17,13 @@ def _window_key(kind: str, subject: str, window_seconds: int) -> tuple[str, date
     return f"{kind}:{digest}:{bucket}", ends
 
 
-async def count(db: AsyncDatabase, kind: str, subject: str, window_seconds: int) -> int:
+async def count(db: Database, kind: str, subject: str, window_seconds: int) -> int:
     key, _ = _window_key(kind, subject, window_seconds)
     doc = await db.throttle.find_one({"key": key})
     return int(doc["count"]) if doc else 0
 
 
-async def hit(db: AsyncDatabase, kind: str, subject: str, window_seconds: int) -> int:
+async def hit(db: Database, kind: str, subject: str, window_seconds: int) -> int:
     """Adds one to the current window and returns the new count."""
     key, ends = _window_key(kind, subject, window_seconds)
     doc = await db.throttle.find_one_and_update(
@@ -31,10 +32,11 @@ async def hit(db: AsyncDatabase, kind: str, subject: str, window_seconds: int) -
         upsert=True,
         return_document=ReturnDocument.AFTER,
     )
+    assert doc is not None  # upserted
     return int(doc["count"])
 
 
-async def give_back(db: AsyncDatabase, kind: str, subject: str, window_seconds: int) -> None:
+async def give_back(db: Database, kind: str, subject: str, window_seconds: int) -> None:
     """Takes back one hit of the current window (an attempt claimed, then not a failure)."""
     key, _ = _window_key(kind, subject, window_seconds)
     await db.throttle.update_one({"key": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}})

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
 
 from sannong.api.app import create_app
+from sannong.db import Database
 from sannong.db.client import open_client
 from sannong.db.embedded import EmbeddedServer
 from sannong.db.indexes import ensure_indexes
@@ -65,7 +65,7 @@ async def db_name(mongo_client: AsyncMongoClient) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def db(mongo_client: AsyncMongoClient, db_name: str) -> AsyncDatabase:
+def db(mongo_client: AsyncMongoClient, db_name: str) -> Database:
     return mongo_client[db_name]
 
 
@@ -95,12 +95,12 @@ async def http(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def api(http: httpx.AsyncClient, db: AsyncDatabase) -> Api:
+def api(http: httpx.AsyncClient, db: Database) -> Api:
     return Api(http, db)
 
 
 @pytest.fixture
-async def catalog(db: AsyncDatabase) -> None:
+async def catalog(db: Database) -> None:
     """Commodities and markets of the demo data (small: about sixty documents)."""
     from sannong.seed.catalog import seed_catalog
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.auth import Role
+from sannong.db import Database
 from sannong.seed.regions import village_code
 
 _phones = itertools.count(13900000000)
@@ -59,7 +59,7 @@ class Person:
 @dataclass
 class Api:
     http: httpx.AsyncClient
-    db: AsyncDatabase
+    db: Database
     people: list[Person] = field(default_factory=list)
 
     async def post(

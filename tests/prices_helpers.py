@@ -3,9 +3,8 @@
 from datetime import date, timedelta
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from sannong.clock import today_in_china
+from sannong.db import Database
 from sannong.rules.prices import (
     Catalog,
     PriceRow,
@@ -56,9 +55,7 @@ def row(
     }
 
 
-async def write_history(
-    db: AsyncDatabase, commodity: str, market: str, averages_fen: list[int]
-) -> None:
+async def write_history(db: Database, commodity: str, market: str, averages_fen: list[int]) -> None:
     """Daily reports ending today, oldest first; low and high 10 fen around the average."""
     start = today_in_china() - timedelta(days=len(averages_fen) - 1)
     rows = [
@@ -78,12 +75,12 @@ async def write_history(
     await store_reports(db, reports, source="test", sms=None)
 
 
-async def stored_report(db: AsyncDatabase, commodity: str, market: str, day: date) -> dict | None:
+async def stored_report(db: Database, commodity: str, market: str, day: date) -> dict | None:
     """One day's report as stored, with the unit of its month document."""
     month = await db.prices.find_one({"_id": month_id(commodity, market, day.isoformat())})
     entry = day_entry(month, day.isoformat())
     return None if entry is None else {**entry, "unit": month["unit"]}
 
 
-async def report_count(db: AsyncDatabase) -> int:
+async def report_count(db: Database) -> int:
     return sum(len(m["days"]) for m in await db.prices.find({}, {"days": 1}).to_list())

@@ -2,9 +2,8 @@ import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from sannong.auth import Role
+from sannong.db import Database
 from sannong.db.client import count_commands
 from sannong.security import hash_token
 from tests.factories import PASSWORD, SUNJIAJI, Api, codes, gid, village_id
@@ -43,9 +42,7 @@ async def test_register_signs_in_and_shows_own_phone(api: Api) -> None:
     assert me.json()["data"]["me"]["phone"] == "13812345678"
 
 
-async def test_password_is_stored_as_argon2id_and_token_only_hashed(
-    api: Api, db: AsyncDatabase
-) -> None:
+async def test_password_is_stored_as_argon2id_and_token_only_hashed(api: Api, db: Database) -> None:
     result = await api.gql(REGISTER, {"i": register_input()})
     token = result["data"]["register"]["token"]
     user = await db.users.find_one({"phone": "13812345678"})
@@ -55,7 +52,7 @@ async def test_password_is_stored_as_argon2id_and_token_only_hashed(
 
 
 async def assert_register_refused(
-    api: Api, db: AsyncDatabase, field: str, code: str, **bad: str
+    api: Api, db: Database, field: str, code: str, **bad: str
 ) -> None:
     before = await db.users.count_documents({})
     result = await api.gql(REGISTER, {"i": register_input(**bad)})
@@ -67,18 +64,18 @@ async def assert_register_refused(
     assert await db.sessions.count_documents({}) == 0
 
 
-async def test_malformed_phone_is_refused(api: Api, db: AsyncDatabase) -> None:
+async def test_malformed_phone_is_refused(api: Api, db: Database) -> None:
     await assert_register_refused(api, db, "phone", "INVALID_PHONE", phone="1234")
     await assert_register_refused(api, db, "phone", "INVALID_PHONE", phone='{"$gt": ""}')
 
 
-async def test_weak_password_is_refused(api: Api, db: AsyncDatabase) -> None:
+async def test_weak_password_is_refused(api: Api, db: Database) -> None:
     await assert_register_refused(api, db, "password", "WEAK_PASSWORD", password="short1")
     await assert_register_refused(api, db, "password", "WEAK_PASSWORD", password="onlyletters")
     await assert_register_refused(api, db, "password", "WEAK_PASSWORD", password="12345678")
 
 
-async def test_duplicate_phone_is_refused(api: Api, db: AsyncDatabase) -> None:
+async def test_duplicate_phone_is_refused(api: Api, db: Database) -> None:
     await api.gql(REGISTER, {"i": register_input()})
     before = await db.sessions.count_documents({})
     result = await api.gql(REGISTER, {"i": register_input(name="另一个人")})
@@ -87,7 +84,7 @@ async def test_duplicate_phone_is_refused(api: Api, db: AsyncDatabase) -> None:
     assert await db.sessions.count_documents({}) == before
 
 
-async def test_unknown_region_is_refused(api: Api, db: AsyncDatabase) -> None:
+async def test_unknown_region_is_refused(api: Api, db: Database) -> None:
     await assert_register_refused(
         api, db, "villageId", "UNKNOWN_REGION", villageId=gid("Region", "999999999999")
     )
@@ -97,18 +94,18 @@ async def test_unknown_region_is_refused(api: Api, db: AsyncDatabase) -> None:
     )
 
 
-async def test_id_of_another_type_is_bad_user_input(api: Api, db: AsyncDatabase) -> None:
+async def test_id_of_another_type_is_bad_user_input(api: Api, db: Database) -> None:
     result = await api.gql(REGISTER, {"i": register_input(villageId=gid("User", "abc"))})
     assert codes(result) == ["BAD_USER_INPUT"]
     assert await db.users.count_documents({}) == 0
 
 
-async def test_operator_strings_are_refused_in_text_fields(api: Api, db: AsyncDatabase) -> None:
+async def test_operator_strings_are_refused_in_text_fields(api: Api, db: Database) -> None:
     await assert_register_refused(api, db, "name", "INVALID", name="$where")
     await assert_register_refused(api, db, "name", "INVALID", name=" $ne")
 
 
-async def test_over_long_strings_are_refused(api: Api, db: AsyncDatabase) -> None:
+async def test_over_long_strings_are_refused(api: Api, db: Database) -> None:
     await assert_register_refused(api, db, "name", "TOO_LONG", name="王" * 21)
     await assert_register_refused(api, db, "password", "TOO_LONG", password="a1" * 40)
 
@@ -182,7 +179,7 @@ async def test_logout_revokes_the_token(api: Api) -> None:
     assert result["errors"][0]["message"] == "登录已失效，请重新登录"
 
 
-async def test_expired_token_is_refused(api: Api, db: AsyncDatabase) -> None:
+async def test_expired_token_is_refused(api: Api, db: Database) -> None:
     person = await api.person()
     await db.sessions.update_many(
         {}, {"$set": {"expiresAt": datetime.now(UTC) - timedelta(seconds=1)}}
@@ -213,7 +210,7 @@ async def test_password_change_revokes_other_sessions(api: Api) -> None:
     assert codes(stale.json()) == ["UNAUTHENTICATED"]
 
 
-async def test_password_change_needs_the_current_password(api: Api, db: AsyncDatabase) -> None:
+async def test_password_change_needs_the_current_password(api: Api, db: Database) -> None:
     person = await api.person()
     before = (await db.users.find_one({"phone": person.phone}))["passwordHash"]
     result = await api.gql(
@@ -269,7 +266,7 @@ async def test_phone_is_masked_to_others_and_shown_to_admins_of_the_region(api: 
     }
 
 
-async def test_platform_admin_grants_a_township_admin_role(api: Api, db: AsyncDatabase) -> None:
+async def test_platform_admin_grants_a_township_admin_role(api: Api, db: Database) -> None:
     platform = await api.person(Role.PLATFORM_ADMIN, scope="370000000000")
     farmer = await api.person()
     result = await api.gql(
@@ -298,7 +295,7 @@ async def test_township_admin_role_needs_a_township(api: Api) -> None:
 
 
 async def test_concurrent_registrations_of_one_phone_make_one_account(
-    api: Api, db: AsyncDatabase
+    api: Api, db: Database
 ) -> None:
     results = await asyncio.gather(*[api.gql(REGISTER, {"i": register_input()}) for _ in range(5)])
     tokens = [r["data"]["register"]["token"] for r in results if r["data"]["register"]["token"]]
@@ -306,7 +303,7 @@ async def test_concurrent_registrations_of_one_phone_make_one_account(
     assert await db.users.count_documents({"phone": "13812345678"}) == 1
 
 
-async def test_registrations_are_throttled_per_client_address(api: Api, db: AsyncDatabase) -> None:
+async def test_registrations_are_throttled_per_client_address(api: Api, db: Database) -> None:
     api.http._transport.app.state.services.settings.register_max_per_address = 2  # type: ignore[attr-defined]
     for n in range(2):
         await api.gql(REGISTER, {"i": register_input(phone=f"1381234000{n}")})
@@ -315,9 +312,7 @@ async def test_registrations_are_throttled_per_client_address(api: Api, db: Asyn
     assert await db.users.count_documents({}) == 2
 
 
-async def test_an_operator_object_in_place_of_a_string_is_refused(
-    api: Api, db: AsyncDatabase
-) -> None:
+async def test_an_operator_object_in_place_of_a_string_is_refused(api: Api, db: Database) -> None:
     for query, variables in [
         (LOGIN, {"i": {"phone": {"$gt": ""}, "password": {"$ne": None}}}),
         (REGISTER, {"i": register_input() | {"name": {"$where": "sleep(1000)"}}}),

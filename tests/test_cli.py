@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 import httpx
-from pymongo.asynchronous.database import AsyncDatabase
+import pytest
 
+from sannong.db import Database
 from sannong.security import Passwords
 from sannong.seed import DEMO_ACCOUNTS, seed
 from tests.conftest import settings_for_tests
@@ -19,16 +20,14 @@ LOGIN = """mutation($i: LoginInput!) {
   login(input: $i) { token user { name role } userErrors { code } } }"""
 
 
-async def counts(db: AsyncDatabase) -> dict[str, int]:
+async def counts(db: Database) -> dict[str, int]:
     return {
         name: await db[name].count_documents({})
         for name in ("regions", "users", "listings", "orders")
     }
 
 
-async def test_seed_twice_changes_nothing_and_demo_accounts_sign_in(
-    api: Api, db: AsyncDatabase
-) -> None:
+async def test_seed_twice_changes_nothing_and_demo_accounts_sign_in(api: Api, db: Database) -> None:
     passwords = Passwords(settings_for_tests())
     await seed(db, passwords, price_days=2)
     first = await counts(db)
@@ -40,7 +39,7 @@ async def test_seed_twice_changes_nothing_and_demo_accounts_sign_in(
         assert result["data"]["login"]["user"] == {"name": account.name, "role": account.role.value}
 
 
-async def test_seed_reset_starts_from_empty(db: AsyncDatabase) -> None:
+async def test_seed_reset_starts_from_empty(db: Database) -> None:
     await db.users.insert_one({"phone": "13999999999", "name": "x"})
     await seed(db, Passwords(settings_for_tests()), reset=True, price_days=2)
     assert await db.users.find_one({"phone": "13999999999"}) is None
@@ -52,6 +51,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_serve_starts_the_embedded_database_and_answers(tmp_path: Path) -> None:
     env = {
         **os.environ,
@@ -108,7 +108,7 @@ def test_serve_starts_the_embedded_database_and_answers(tmp_path: Path) -> None:
         assert response.json()["data"]["login"]["user"]["name"] == farmer.name
     finally:
         server.terminate()
-        server.wait(timeout=15)
+        server.communicate(timeout=15)  # reaps it and closes its output pipe
     assert (tmp_path / "sannong.sqlite").exists()
     # the embedded database went down with `serve`: its port is free again
     with socket.socket() as s:

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from sannong.api.app import create_app
 from sannong.db.client import open_client
@@ -13,6 +14,7 @@ from sannong.seed.regions import seed_regions
 from tests.conftest import settings_for_tests, start_app
 
 
+@pytest.mark.slow
 async def test_database_outage_is_reported_and_recovered(tmp_path: Path) -> None:
     # Its own server with a SQLite file: this test stops it and starts it again.
     server = EmbeddedServer(path=tmp_path / "outage.sqlite")

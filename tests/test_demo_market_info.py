@@ -1,7 +1,6 @@
 from datetime import date
 
-from pymongo.asynchronous.database import AsyncDatabase
-
+from sannong.db import Database
 from sannong.rules.prices import Catalog, PriceRow, check_rows
 from sannong.seed.alerts import seed_alerts
 from sannong.seed.articles import ARTICLES, seed_articles
@@ -47,7 +46,7 @@ def test_demo_prices_follow_the_seasons() -> None:
 
 
 async def test_demo_prices_are_deterministic_and_pass_the_report_checks(
-    db: AsyncDatabase, catalog: None
+    db: Database, catalog: None
 ) -> None:
     market = next(m for m in await market_documents(db) if m["_id"] == "sg-county")
     end = date(2026, 6, 30)

@@ -1,5 +1,4 @@
-from pymongo.asynchronous.database import AsyncDatabase
-
+from sannong.db import Database
 from sannong.rules.market import OPEN_STATUSES
 from sannong.security import Passwords
 from sannong.seed import seed
@@ -8,7 +7,7 @@ from tests import conftest
 
 
 async def test_demo_market_has_200_listings_and_orders_in_every_state_with_stock_conserved(
-    db: AsyncDatabase,
+    db: Database,
 ) -> None:
     passwords = Passwords(conftest.settings_for_tests())
     await seed(db, passwords, price_days=2)

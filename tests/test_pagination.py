@@ -2,21 +2,21 @@ import base64
 
 import pytest
 from bson import json_util
-from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.db import Database
 from sannong.db.pagination import decode_cursor, paginate
 from sannong.errors import BadUserInput
 
 
 @pytest.fixture
-async def items(db: AsyncDatabase) -> AsyncDatabase:
+async def items(db: Database) -> Database:
     # ties on `rank` make the `_id` tie-breaker matter
     await db.items.insert_many([{"_id": n, "rank": n // 3} for n in range(25)])
     await db.items.create_index([("rank", -1), ("_id", -1)])
     return db
 
 
-async def test_pages_follow_each_other_without_gaps_or_repeats(items: AsyncDatabase) -> None:
+async def test_pages_follow_each_other_without_gaps_or_repeats(items: Database) -> None:
     seen: list[int] = []
     after = None
     while True:
@@ -28,7 +28,7 @@ async def test_pages_follow_each_other_without_gaps_or_repeats(items: AsyncDatab
     assert seen == sorted(range(25), key=lambda n: (n // 3, n), reverse=True)
 
 
-async def test_ascending_pages_by_id(items: AsyncDatabase) -> None:
+async def test_ascending_pages_by_id(items: Database) -> None:
     first = await paginate(items.items, {"rank": {"$gte": 2}}, descending=False, first=5)
     second = await paginate(
         items.items, {"rank": {"$gte": 2}}, descending=False, first=5, after=first.cursors[-1]
@@ -37,7 +37,7 @@ async def test_ascending_pages_by_id(items: AsyncDatabase) -> None:
 
 
 @pytest.mark.parametrize("first", [0, -1, 101])
-async def test_page_size_is_bounded(items: AsyncDatabase, first: int) -> None:
+async def test_page_size_is_bounded(items: Database, first: int) -> None:
     with pytest.raises(BadUserInput):
         await paginate(items.items, {}, first=first)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
-from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.db import Database
 from sannong.integrations.sms import OutboxSms
 from sannong.rules.price_import import ImportFailed, import_prices
 from tests.prices_helpers import SUNJIAJI_MARKET, days_ago, report_count, stored_report
@@ -89,7 +89,7 @@ async def feed_server() -> AsyncIterator[str]:
 
 
 async def test_importing_the_same_csv_file_twice_leaves_the_same_reports(
-    db: AsyncDatabase, tmp_path: Path
+    db: Database, tmp_path: Path
 ) -> None:
     path = tmp_path / "prices.csv"
     path.write_text(csv_text(), encoding="utf-8")
@@ -112,7 +112,7 @@ async def test_importing_the_same_csv_file_twice_leaves_the_same_reports(
     assert (wheat["avg"], wheat["unit"], wheat["source"]) == (250, "元/公斤", "prices.csv")
 
 
-async def test_a_csv_saved_by_excel_in_gbk_is_read(db: AsyncDatabase, tmp_path: Path) -> None:
+async def test_a_csv_saved_by_excel_in_gbk_is_read(db: Database, tmp_path: Path) -> None:
     path = tmp_path / "prices.csv"
     path.write_bytes(csv_text().encode("gb18030"))
     summary = await import_prices(db, str(path), sms=None)
@@ -120,7 +120,7 @@ async def test_a_csv_saved_by_excel_in_gbk_is_read(db: AsyncDatabase, tmp_path: 
 
 
 async def test_json_feed_over_http_is_imported_for_the_given_market(
-    db: AsyncDatabase, feed_server: str
+    db: Database, feed_server: str
 ) -> None:
     url = f"{feed_server}/prices.json"
     summary = await import_prices(db, url, sms=OutboxSms(db), market="寿光农产品物流园")
@@ -132,15 +132,13 @@ async def test_json_feed_over_http_is_imported_for_the_given_market(
     assert (again.stored, again.skipped) == (0, 2)
 
 
-async def test_csv_over_http_is_recognised_without_a_suffix(
-    db: AsyncDatabase, feed_server: str
-) -> None:
+async def test_csv_over_http_is_recognised_without_a_suffix(db: Database, feed_server: str) -> None:
     summary = await import_prices(db, f"{feed_server}/api/prices", sms=None)
     assert summary.stored == 3
 
 
 async def test_unreadable_sources_fail_with_a_reason(
-    db: AsyncDatabase, feed_server: str, tmp_path: Path
+    db: Database, feed_server: str, tmp_path: Path
 ) -> None:
     with pytest.raises(ImportFailed, match="HTTP 404"):
         await import_prices(db, f"{feed_server}/missing.json", sms=None, market=SUNJIAJI_MARKET)
@@ -155,6 +153,7 @@ async def test_unreadable_sources_fail_with_a_reason(
     assert await report_count(db) == 0
 
 
+@pytest.mark.slow
 def test_the_command_prints_a_summary_and_is_idempotent(
     mongodb_uri: str, db_name: str, catalog: None, tmp_path: Path
 ) -> None:
@@ -183,6 +182,7 @@ def test_the_command_prints_a_summary_and_is_idempotent(
     assert "导入中" not in first.stderr  # no progress bar when not on a terminal
 
 
+@pytest.mark.slow
 def test_json_feed_without_market_is_refused_by_the_command(
     mongodb_uri: str, db_name: str, tmp_path: Path
 ) -> None:
@@ -198,6 +198,7 @@ def test_json_feed_without_market_is_refused_by_the_command(
     assert done.returncode == 1 and "请用 --market 指定市场" in done.stderr
 
 
+@pytest.mark.slow
 def test_the_command_shows_progress_on_a_terminal(
     mongodb_uri: str, db_name: str, catalog: None, tmp_path: Path
 ) -> None:

@@ -5,8 +5,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 from aiohttp import web
-from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.db import Database
 from sannong.integrations.sms import HttpSms, OutboxSms
 
 
@@ -41,7 +41,7 @@ async def gateway_url() -> AsyncIterator[tuple[str, Gateway]]:
     await runner.cleanup()
 
 
-async def test_outbox_provider_stores_the_message(db: AsyncDatabase) -> None:
+async def test_outbox_provider_stores_the_message(db: Database) -> None:
     message_id = await OutboxSms(db).send(
         "13800001111", "【三农】您的验证码是 1234", purpose="test"
     )
@@ -50,7 +50,7 @@ async def test_outbox_provider_stores_the_message(db: AsyncDatabase) -> None:
 
 
 async def test_http_provider_delivers_and_records_status(
-    db: AsyncDatabase, gateway_url: tuple[str, Gateway]
+    db: Database, gateway_url: tuple[str, Gateway]
 ) -> None:
     url, gateway = gateway_url
     async with aiohttp.ClientSession() as session:
@@ -67,7 +67,7 @@ async def test_http_provider_delivers_and_records_status(
 
 
 async def test_http_provider_retries_server_errors(
-    db: AsyncDatabase, gateway_url: tuple[str, Gateway]
+    db: Database, gateway_url: tuple[str, Gateway]
 ) -> None:
     url, gateway = gateway_url
     gateway.failures = 2
@@ -81,7 +81,7 @@ async def test_http_provider_retries_server_errors(
 
 
 async def test_http_provider_gives_up_and_records_failure(
-    db: AsyncDatabase, gateway_url: tuple[str, Gateway]
+    db: Database, gateway_url: tuple[str, Gateway]
 ) -> None:
     url, gateway = gateway_url
     gateway.failures = 10
@@ -94,7 +94,7 @@ async def test_http_provider_gives_up_and_records_failure(
 
 
 async def test_http_provider_does_not_retry_a_refusal(
-    db: AsyncDatabase, gateway_url: tuple[str, Gateway]
+    db: Database, gateway_url: tuple[str, Gateway]
 ) -> None:
     url, gateway = gateway_url
     gateway.failures, gateway.status = 5, 400
@@ -106,7 +106,7 @@ async def test_http_provider_does_not_retry_a_refusal(
     assert (stored["status"], stored["attempts"]) == ("failed", 1)
 
 
-async def test_unreachable_gateway_is_a_recorded_failure(db: AsyncDatabase) -> None:
+async def test_unreachable_gateway_is_a_recorded_failure(db: Database) -> None:
     async with aiohttp.ClientSession() as session:
         # port 9 on loopback: nothing listens, the connection is refused at once
         message_id = await HttpSms(

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pymongo import AsyncMongoClient
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -21,9 +20,10 @@ from sannong.api.graphql import GraphQLView
 from sannong.api.middleware import BodyLimit, RequestObserver
 from sannong.api.schema import build_schema
 from sannong.context import Services
+from sannong.db import Client
 from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
-from sannong.integrations.sms import HttpSms, OutboxSms, SmsProvider
+from sannong.integrations.sms import OutboxSms, sms_provider
 from sannong.logs import configure_logging
 from sannong.media import KEY, LocalPhotoStore
 from sannong.security import Passwords
@@ -32,6 +32,7 @@ from sannong.settings import Settings, get_settings
 log = logging.getLogger("sannong.app")
 
 READY_TIMEOUT_SECONDS = 2.5
+SHUTDOWN_GRACE_SECONDS = 5.0
 
 
 async def _ensure_indexes_when_reachable(services: Services) -> None:
@@ -47,9 +48,7 @@ async def _ensure_indexes_when_reachable(services: Services) -> None:
             delay = min(delay * 2, 30.0)
 
 
-def create_app(
-    settings: Settings | None = None, client: AsyncMongoClient | None = None
-) -> Starlette:
+def create_app(settings: Settings | None = None, client: Client | None = None) -> Starlette:
     settings = settings or get_settings()
     configure_logging()
     if client is None and settings.mongodb_uri is None:
@@ -57,20 +56,6 @@ def create_app(
     client = client or open_client(settings.mongodb_uri or "", settings.db_timeout_ms)
     db = client[settings.database]
     http_session: aiohttp.ClientSession | None = None
-
-    def sms_provider() -> SmsProvider:
-        nonlocal http_session
-        if settings.sms_gateway_url is None:
-            return OutboxSms(db)
-        http_session = aiohttp.ClientSession()
-        return HttpSms(
-            db,
-            http_session,
-            settings.sms_gateway_url,
-            token=settings.sms_gateway_token,
-            timeout=settings.sms_timeout_seconds,
-            retries=settings.sms_retries,
-        )
 
     services = Services(
         settings=settings,
@@ -86,13 +71,19 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        services.sms = sms_provider()
+        nonlocal http_session
+        if settings.sms_gateway_url is not None:
+            http_session = aiohttp.ClientSession()
+        services.sms = sms_provider(db, settings, http_session)
         await asyncio.to_thread(text.warm_up)
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
         app.state.services = services
         try:
             yield
         finally:
+            # An index build cut off mid-command leaves its connection behind: let it finish.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(indexing), SHUTDOWN_GRACE_SECONDS)
             indexing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await indexing

@@ -64,8 +64,9 @@ class CodedErrors(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         yield
         result = self.execution_context.result
-        if result is None or not getattr(result, "errors", None):
+        if result is None or not result.errors:
             return
-        result.errors = [classify(error, debug=self.debug) for error in result.errors]
-        for error in result.errors:
+        errors = [classify(error, debug=self.debug) for error in result.errors]
+        result.errors = errors
+        for error in errors:
             GRAPHQL_ERRORS.labels((error.extensions or {}).get("code", "UNKNOWN")).inc()

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from prometheus_client import Counter
 from pymongo import AsyncMongoClient, monitoring
-from pymongo.asynchronous.database import AsyncDatabase
+
+from sannong.db import Client
 
 DB_COMMANDS = Counter("sannong_db_commands_total", "Database commands sent", ["command"])
 
@@ -55,7 +56,7 @@ class _CommandListener(monitoring.CommandListener):
     def failed(self, event: monitoring.CommandFailedEvent) -> None: ...
 
 
-def open_client(uri: str, timeout_ms: int) -> AsyncMongoClient:
+def open_client(uri: str, timeout_ms: int) -> Client:
     """Short timeouts so a missing database fails a request fast instead of hanging it."""
     return AsyncMongoClient(
         uri,
@@ -65,7 +66,3 @@ def open_client(uri: str, timeout_ms: int) -> AsyncMongoClient:
         tz_aware=True,
         event_listeners=[_CommandListener()],
     )
-
-
-def database(client: AsyncMongoClient, name: str) -> AsyncDatabase:
-    return client[name]

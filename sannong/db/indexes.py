@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pymongo import IndexModel
-from pymongo.asynchronous.database import AsyncDatabase
+
+from sannong.db import Database
 
 type Keys = list[tuple[str, int]]
 
@@ -113,6 +114,6 @@ INDEXES: dict[str, list[Index]] = {
 }
 
 
-async def ensure_indexes(db: AsyncDatabase) -> None:
+async def ensure_indexes(db: Database) -> None:
     for collection, indexes in INDEXES.items():
         await db[collection].create_indexes([index.model() for index in indexes])

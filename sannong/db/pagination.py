@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from bson import ObjectId, json_util
-from pymongo.asynchronous.collection import AsyncCollection
 
+from sannong.db import Collection
 from sannong.errors import BadUserInput
 
 MAX_PAGE = 100
@@ -59,7 +59,7 @@ def decode_cursor(cursor: str) -> tuple[Any, Any]:
 
 
 async def paginate(
-    collection: AsyncCollection,
+    collection: Collection,
     query: dict[str, Any],
     *,
     sort_key: str = "_id",

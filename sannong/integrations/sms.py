@@ -9,14 +9,15 @@ Every message is in the outbox either way, so admins can see what was sent.
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import aiohttp
 from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.clock import now
+from sannong.db import Database
 from sannong.security import mask_phone
+from sannong.settings import Settings
 
 log = logging.getLogger("sannong.sms")
 
@@ -27,8 +28,8 @@ class SmsProvider(Protocol):
         ...
 
 
-async def _record(db: AsyncDatabase, phone: str, text: str, purpose: str, status: str) -> ObjectId:
-    now = datetime.now(UTC)
+async def _record(db: Database, phone: str, text: str, purpose: str, status: str) -> ObjectId:
+    at = now()
     result = await db.sms_outbox.insert_one(
         {
             "phone": phone,
@@ -36,15 +37,16 @@ async def _record(db: AsyncDatabase, phone: str, text: str, purpose: str, status
             "purpose": purpose,
             "status": status,
             "attempts": 0,
-            "createdAt": now,
-            "updatedAt": now,
+            "createdAt": at,
+            "updatedAt": at,
         }
     )
-    return result.inserted_id
+    inserted: ObjectId = result.inserted_id
+    return inserted
 
 
 class OutboxSms:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     async def send(self, phone: str, text: str, *, purpose: str) -> ObjectId:
@@ -61,7 +63,7 @@ class HttpSms:
 
     def __init__(
         self,
-        db: AsyncDatabase,
+        db: Database,
         session: aiohttp.ClientSession,
         url: str,
         *,
@@ -80,7 +82,7 @@ class HttpSms:
         update: dict[str, Any] = {
             "status": status,
             "attempts": attempts,
-            "updatedAt": datetime.now(UTC),
+            "updatedAt": now(),
             "detail": detail,
         }
         await self.db.sms_outbox.update_one({"_id": message_id}, {"$set": update})
@@ -117,3 +119,20 @@ class HttpSms:
             if attempt <= self.retries:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
         return "failed", detail, self.retries + 1
+
+
+def sms_provider(
+    db: Database, settings: Settings, session: aiohttp.ClientSession | None
+) -> SmsProvider:
+    """The configured provider: the HTTP gateway when a URL is set (it needs the session),
+    else the outbox. One place for the app and the command line."""
+    if settings.sms_gateway_url is None or session is None:
+        return OutboxSms(db)
+    return HttpSms(
+        db,
+        session,
+        settings.sms_gateway_url,
+        token=settings.sms_gateway_token,
+        timeout=settings.sms_timeout_seconds,
+        retries=settings.sms_retries,
+    )

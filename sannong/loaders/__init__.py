@@ -8,19 +8,20 @@ A loader is created once per request and kept on the context:
 from collections.abc import Iterable, Sequence
 from typing import Any, ClassVar, Protocol, Self
 
-from pymongo.asynchronous.database import AsyncDatabase
 from strawberry.dataloader import DataLoader
 
-from sannong.db import object_id
+from sannong.db import Database, object_id
 
 
 class HasLoaders(Protocol):
-    db: AsyncDatabase
+    @property
+    def db(self) -> Database: ...
+
     loaders: dict[type, DataLoader[Any, Any]]
 
 
 class Loader[K, V](DataLoader[K, V]):
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         super().__init__(load_fn=self.batch_load)
 

@@ -1,9 +1,10 @@
 """Marketplace: listings, photos, browsing, orders, moderation and order updates."""
 
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import Any, cast
 
 import strawberry
+from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from sannong.context import Context
@@ -42,7 +43,8 @@ async def _read_uploads(
 ) -> list[bytes]:
     """The bytes of each upload, read no further than one byte past the size cap."""
     cap = info.context.settings.photo_max_bytes + 1
-    return [await upload.read(cap) for upload in uploads or []]
+    # Starlette hands strawberry its UploadFile for each file part of a multipart request.
+    return [await cast(UploadFile, upload).read(cap) for upload in uploads or []]
 
 
 def _draft(input: CreateListingInput | UpdateListingInput) -> ListingDraft:

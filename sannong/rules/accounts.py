@@ -12,12 +12,12 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from sannong import throttle
 from sannong.auth import Role, Viewer, require_admin_of
 from sannong.clock import now
+from sannong.db import Database
 from sannong.errors import InputErrorCode, RateLimited, RuleError, Unauthenticated
 from sannong.loaders import HasLoaders
 from sannong.loaders.prices import CommodityById
@@ -106,7 +106,7 @@ def user_document(
 
 
 async def create_user(
-    db: AsyncDatabase,
+    db: Database,
     passwords: Passwords,
     *,
     phone: str,
@@ -134,7 +134,7 @@ async def create_user(
 
 
 async def open_session(
-    db: AsyncDatabase, user_id: ObjectId, ttl: timedelta
+    db: Database, user_id: ObjectId, ttl: timedelta
 ) -> tuple[str, dict[str, Any]]:
     """A new bearer token and its session; only the hash is stored, expiring by the TTL index."""
     token = new_token()
@@ -149,7 +149,7 @@ async def open_session(
     return token, session
 
 
-async def resolve_token(db: AsyncDatabase, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+async def resolve_token(db: Database, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The session and user of a bearer token; expired or revoked tokens are refused."""
     session = await db.sessions.find_one(
         {"tokenHash": hash_token(token), "expiresAt": {"$gt": now()}}
@@ -160,16 +160,14 @@ async def resolve_token(db: AsyncDatabase, token: str) -> tuple[dict[str, Any], 
     return session, user
 
 
-async def revoke_sessions(
-    db: AsyncDatabase, user_id: ObjectId, *, keep: ObjectId | None = None
-) -> None:
+async def revoke_sessions(db: Database, user_id: ObjectId, *, keep: ObjectId | None = None) -> None:
     query: dict[str, Any] = {"userId": user_id}
     if keep is not None:
         query["_id"] = {"$ne": keep}
     await db.sessions.delete_many(query)
 
 
-async def logout(db: AsyncDatabase, viewer: Viewer) -> None:
+async def logout(db: Database, viewer: Viewer) -> None:
     await db.sessions.delete_one({"_id": viewer.session_id})
 
 
@@ -178,7 +176,7 @@ def _ttl(settings: Settings) -> timedelta:
 
 
 async def register(
-    db: AsyncDatabase,
+    db: Database,
     context: HasLoaders,
     passwords: Passwords,
     settings: Settings,
@@ -212,7 +210,7 @@ async def register(
 
 
 async def login(
-    db: AsyncDatabase,
+    db: Database,
     passwords: Passwords,
     settings: Settings,
     *,
@@ -245,9 +243,7 @@ async def login(
     return token, session, user
 
 
-async def _update_user(
-    db: AsyncDatabase, user_id: ObjectId, changes: dict[str, Any]
-) -> dict[str, Any]:
+async def _update_user(db: Database, user_id: ObjectId, changes: dict[str, Any]) -> dict[str, Any]:
     doc = (
         await db.users.find_one_and_update(
             {"_id": user_id},
@@ -263,7 +259,7 @@ async def _update_user(
 
 
 async def update_profile(
-    db: AsyncDatabase,
+    db: Database,
     context: HasLoaders,
     passwords: Passwords,
     viewer: Viewer,
@@ -321,7 +317,7 @@ async def _grant_scope(
 
 
 async def grant_role(
-    db: AsyncDatabase,
+    db: Database,
     context: HasLoaders,
     admin: Viewer,
     *,
@@ -356,7 +352,7 @@ async def grant_role(
 
 
 async def follow_commodities(
-    db: AsyncDatabase, context: HasLoaders, viewer: Viewer, commodity_codes: list[str]
+    db: Database, context: HasLoaders, viewer: Viewer, commodity_codes: list[str]
 ) -> dict[str, Any]:
     """Sets the commodities whose prices the person follows (the home screen shows them)."""
     keys = list(dict.fromkeys(commodity_codes))

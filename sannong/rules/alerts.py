@@ -6,10 +6,10 @@ from enum import Enum
 from typing import Any
 
 from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import as_utc, now
+from sannong.db import Database
 from sannong.errors import InputErrorCode
 from sannong.loaders import HasLoaders
 from sannong.rules.regions import region_of_input
@@ -66,7 +66,7 @@ def alert_document(
 
 
 async def create_alert(
-    db: AsyncDatabase,
+    db: Database,
     context: HasLoaders,
     admin: Viewer,
     *,

@@ -11,10 +11,10 @@ from enum import StrEnum
 from typing import Any
 
 import nh3
-from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.auth import Role, Viewer, require_admin_of
 from sannong.clock import now
+from sannong.db import Database
 from sannong.errors import InputErrorCode
 from sannong.loaders import HasLoaders
 from sannong.loaders.prices import CommodityById
@@ -95,7 +95,7 @@ def article_document(
 
 
 async def publish_article(
-    db: AsyncDatabase,
+    db: Database,
     context: HasLoaders,
     author: Viewer,
     *,

@@ -22,11 +22,11 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import now
+from sannong.db import Database
 from sannong.errors import Conflict, Forbidden, InputErrorCode, NotFound, RuleError
 from sannong.loaders import HasLoaders
 from sannong.media import PhotoErrorCode, PhotoStore, store_photos
@@ -207,7 +207,7 @@ def listing_document(
 
 
 async def create_listing(
-    db: AsyncDatabase,
+    db: Database,
     context: HasLoaders,
     store: PhotoStore,
     *,
@@ -242,30 +242,28 @@ async def create_listing(
     return doc
 
 
-async def find_listing(db: AsyncDatabase, listing_id: ObjectId | None) -> dict[str, Any]:
+async def find_listing(db: Database, listing_id: ObjectId | None) -> dict[str, Any]:
     doc = None if listing_id is None else await db.listings.find_one({"_id": listing_id})
     if doc is None:
         raise NotFound("商品不存在", field="listingId")
     return doc
 
 
-async def own_listing(
-    db: AsyncDatabase, seller: Viewer, listing_id: ObjectId | None
-) -> dict[str, Any]:
+async def own_listing(db: Database, seller: Viewer, listing_id: ObjectId | None) -> dict[str, Any]:
     doc = await find_listing(db, listing_id)
     if doc["sellerId"] != seller.id:
         raise Forbidden("只能修改自己发布的商品")
     return doc
 
 
-async def _current(db: AsyncDatabase, listing_id: ObjectId) -> dict[str, Any]:
+async def _current(db: Database, listing_id: ObjectId) -> dict[str, Any]:
     doc = await db.listings.find_one({"_id": listing_id})
     assert doc is not None  # listings are never deleted
     return doc
 
 
 async def update_listing(
-    db: AsyncDatabase,
+    db: Database,
     seller: Viewer,
     listing_id: ObjectId | None,
     draft: ListingDraft,
@@ -298,7 +296,7 @@ async def update_listing(
 
 
 async def close_listing(
-    db: AsyncDatabase, seller: Viewer, listing_id: ObjectId | None
+    db: Database, seller: Viewer, listing_id: ObjectId | None
 ) -> dict[str, Any]:
     """The seller ends a listing; open orders stay to be handled."""
     listing = await own_listing(db, seller, listing_id)
@@ -312,7 +310,7 @@ async def close_listing(
 
 
 async def add_listing_photos(
-    db: AsyncDatabase,
+    db: Database,
     store: PhotoStore,
     seller: Viewer,
     listing_id: ObjectId | None,
@@ -338,7 +336,7 @@ async def add_listing_photos(
 
 
 async def remove_listing_photo(
-    db: AsyncDatabase, seller: Viewer, listing_id: ObjectId | None, photo_key: str
+    db: Database, seller: Viewer, listing_id: ObjectId | None, photo_key: str
 ) -> dict[str, Any]:
     listing = await own_listing(db, seller, listing_id)
     updated = await db.listings.find_one_and_update(
@@ -351,7 +349,7 @@ async def remove_listing_photo(
 
 
 async def report_listing(
-    db: AsyncDatabase, reporter: Viewer, listing_id: ObjectId | None, reason: str
+    db: Database, reporter: Viewer, listing_id: ObjectId | None, reason: str
 ) -> dict[str, Any]:
     """Anyone signed in reports a listing to its region's admins, once."""
     listing = await find_listing(db, listing_id)
@@ -376,7 +374,7 @@ async def report_listing(
 
 
 async def moderate_listing(
-    db: AsyncDatabase,
+    db: Database,
     viewer: Viewer | None,
     listing_id: ObjectId | None,
     *,
@@ -410,7 +408,7 @@ async def moderate_listing(
     return moved
 
 
-async def settle_status(db: AsyncDatabase, listing_id: ObjectId) -> None:
+async def settle_status(db: Database, listing_id: ObjectId) -> None:
     """SOLD_OUT at zero stock, ACTIVE when stock is back; conditional, so races settle."""
     await db.listings.update_one(
         {"_id": listing_id, "status": ListingStatus.ACTIVE.value, "quantityAvailable": 0},
@@ -426,9 +424,7 @@ async def settle_status(db: AsyncDatabase, listing_id: ObjectId) -> None:
     )
 
 
-async def reserve_stock(
-    db: AsyncDatabase, listing_id: ObjectId, quantity: int
-) -> dict[str, Any] | None:
+async def reserve_stock(db: Database, listing_id: ObjectId, quantity: int) -> dict[str, Any] | None:
     """Takes `quantity` from the stock in one conditional update, or None if there is not enough."""
     listing = await db.listings.find_one_and_update(
         {
@@ -444,7 +440,7 @@ async def reserve_stock(
     return listing
 
 
-async def return_stock(db: AsyncDatabase, listing_id: ObjectId, quantity: int) -> None:
+async def return_stock(db: Database, listing_id: ObjectId, quantity: int) -> None:
     await db.listings.update_one(
         {"_id": listing_id}, {"$inc": {"quantityAvailable": quantity}, "$set": {"updatedAt": now()}}
     )
@@ -456,7 +452,7 @@ def _fingerprint(listing_id: ObjectId, quantity: int, note: str | None) -> str:
 
 
 async def _replay(
-    db: AsyncDatabase, buyer_id: ObjectId, key: str, fingerprint: str
+    db: Database, buyer_id: ObjectId, key: str, fingerprint: str
 ) -> dict[str, Any] | None:
     """The order an earlier request with this key placed; another input with it is a conflict."""
     order = await db.orders.find_one({"buyerId": buyer_id, "idempotencyKey": key})
@@ -478,7 +474,7 @@ def _check_order_input(quantity: int, key: str, note: str | None) -> str | None:
 
 
 async def place_order(
-    db: AsyncDatabase,
+    db: Database,
     *,
     buyer_id: ObjectId,
     listing_id: ObjectId | None,
@@ -529,7 +525,7 @@ async def place_order(
 
 
 async def _place_claimed(
-    db: AsyncDatabase,
+    db: Database,
     buyer_id: ObjectId,
     listing_id: ObjectId,
     quantity: int,
@@ -625,7 +621,7 @@ def check_party(order: dict[str, Any], actor_id: ObjectId, party: str) -> None:
         raise Forbidden(_WRONG_PARTY[party])
 
 
-async def find_order(db: AsyncDatabase, order_id: ObjectId | None) -> dict[str, Any]:
+async def find_order(db: Database, order_id: ObjectId | None) -> dict[str, Any]:
     doc = None if order_id is None else await db.orders.find_one({"_id": order_id})
     if doc is None:
         raise NotFound("订单不存在", field="orderId")
@@ -633,7 +629,7 @@ async def find_order(db: AsyncDatabase, order_id: ObjectId | None) -> dict[str, 
 
 
 async def move_order(
-    db: AsyncDatabase,
+    db: Database,
     actor_id: ObjectId,
     order_id: ObjectId | None,
     to: OrderStatus,

@@ -12,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from pymongo import ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.auth import Viewer
 from sannong.clock import now
+from sannong.db import Database
 from sannong.integrations.sms import SmsProvider
 from sannong.money import fen_to_yuan
 
@@ -48,7 +48,7 @@ def alert_text(alert: dict[str, Any], quote: dict[str, Any]) -> str:
     )
 
 
-async def check_price_alerts(db: AsyncDatabase, pair_ids: list[str], *, sms: SmsProvider) -> int:
+async def check_price_alerts(db: Database, pair_ids: list[str], *, sms: SmsProvider) -> int:
     """Announces the crossings caused by new latest quotes of these pairs; returns how many."""
     alerts = await db.price_alerts.find({"pairId": {"$in": pair_ids}}).to_list()
     if not alerts:
@@ -92,7 +92,7 @@ async def check_price_alerts(db: AsyncDatabase, pair_ids: list[str], *, sms: Sms
 
 
 async def _announce(
-    db: AsyncDatabase,
+    db: Database,
     crossed: list[tuple[dict[str, Any], dict[str, Any]]],
     sms: SmsProvider,
     now: datetime,

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.db import Database
 from sannong.integrations.sms import SmsProvider
 from sannong.rules.prices import MAX_ROWS, Catalog, PriceRow, check_rows, store_reports
 
@@ -153,7 +153,7 @@ def parse_json(text: str, market: str | None) -> list[tuple[str, PriceRow]]:
 
 
 async def import_prices(
-    db: AsyncDatabase,
+    db: Database,
     source: str,
     *,
     sms: SmsProvider | None,

@@ -22,11 +22,11 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument, UpdateOne
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError
 
 from sannong.auth import Viewer
 from sannong.clock import now, today_in_china
+from sannong.db import Database
 from sannong.errors import Forbidden, InputErrorCode, RuleError
 from sannong.integrations.sms import SmsProvider
 from sannong.loaders import HasLoaders
@@ -63,7 +63,8 @@ def day_key(day: str) -> str:
 
 def day_entry(month: dict[str, Any] | None, day: str) -> dict[str, Any] | None:
     """The report of one day inside a month document: {low, avg, high, source, by}."""
-    return (month or {}).get("days", {}).get(day_key(day))
+    entry: dict[str, Any] | None = (month or {}).get("days", {}).get(day_key(day))
+    return entry
 
 
 def daily_reports(month: dict[str, Any]) -> dict[str, tuple[int, int, int]]:
@@ -125,7 +126,7 @@ class Catalog:
         self._market_names = {doc["name"]: doc["_id"] for doc in self.markets.values()}
 
     @classmethod
-    async def load(cls, db: AsyncDatabase) -> "Catalog":
+    async def load(cls, db: Database) -> "Catalog":
         commodities = await db.commodities.find({}, {"searchTokens": 0}).to_list()
         markets = await db.markets.find({}).to_list()
         return cls({d["_id"]: d for d in commodities}, {d["_id"]: d for d in markets})
@@ -261,7 +262,7 @@ class StoreResult:
 
 
 async def report_prices(
-    db: AsyncDatabase,
+    db: Database,
     reporter: Viewer,
     rows: Sequence[PriceRow],
     *,
@@ -288,7 +289,7 @@ async def report_prices(
 
 
 async def store_reports(
-    db: AsyncDatabase,
+    db: Database,
     reports: Sequence[dict[str, Any]],
     *,
     source: str,
@@ -309,7 +310,7 @@ async def store_reports(
 
 
 async def _store_months(
-    db: AsyncDatabase,
+    db: Database,
     reports: Sequence[dict[str, Any]],
     source: str,
     reported_by: Any,
@@ -359,7 +360,7 @@ async def _store_months(
         await _write_retrying_races(db, writes[start : start + WRITE_BATCH])
 
 
-async def _write_retrying_races(db: AsyncDatabase, writes: list[UpdateOne]) -> None:
+async def _write_retrying_races(db: Database, writes: list[UpdateOne]) -> None:
     """Two first reports of a month at once: one upsert inserts, the other hits the unique
     _id (11000); run again, it finds the document and updates it."""
     try:
@@ -371,7 +372,7 @@ async def _write_retrying_races(db: AsyncDatabase, writes: list[UpdateOne]) -> N
         await db.prices.bulk_write([writes[e["index"]] for e in failed], ordered=False)
 
 
-async def advance_latest(db: AsyncDatabase, reports: Iterable[dict[str, Any]]) -> list[str]:
+async def advance_latest(db: Database, reports: Iterable[dict[str, Any]]) -> list[str]:
     """`price_latest` only moves forward in time, whatever order the reports arrive in."""
     newest: dict[str, dict[str, Any]] = {}
     for r in reports:
@@ -412,7 +413,7 @@ def change_pct(now_fen: int, before_fen: int | None) -> float | None:
 
 
 async def set_price_alert(
-    db: AsyncDatabase,
+    db: Database,
     context: HasLoaders,
     owner: Viewer,
     *,
@@ -472,7 +473,7 @@ async def set_price_alert(
     return doc
 
 
-async def remove_price_alert(db: AsyncDatabase, owner: Viewer, alert_id: ObjectId | None) -> None:
+async def remove_price_alert(db: Database, owner: Viewer, alert_id: ObjectId | None) -> None:
     deleted = await db.price_alerts.delete_one({"_id": alert_id, "userId": owner.id})
     if alert_id is None or deleted.deleted_count == 0:
         raise RuleError("id", "价格提醒不存在", InputErrorCode.NOT_FOUND)

@@ -6,8 +6,7 @@ Each searchable kind adds one function returning `(score, document)` pairs.
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
+from sannong.db import Database
 from sannong.text import count_matches, tokens
 
 # A title match outweighs every possible body match (queries have at most 12 tokens).
@@ -26,7 +25,7 @@ def score(query: list[str], title_tokens: list[str], all_tokens: list[str]) -> i
 
 
 async def search_articles(
-    db: AsyncDatabase, query: list[str], limit: int
+    db: Database, query: list[str], limit: int
 ) -> list[tuple[int, dict[str, Any]]]:
     candidates = await db.articles.find(  # index articles(searchTokens)
         {"searchTokens": {"$in": query}},
@@ -48,7 +47,7 @@ async def search_articles(
 
 
 async def search_commodities(
-    db: AsyncDatabase, query: list[str], limit: int
+    db: Database, query: list[str], limit: int
 ) -> list[tuple[int, dict[str, Any]]]:
     docs = await db.commodities.find(  # index commodities(searchTokens)
         {"searchTokens": {"$in": query}}, sort=[("order", 1)], limit=limit
@@ -58,7 +57,7 @@ async def search_commodities(
 
 
 async def search_listings(
-    db: AsyncDatabase, query: list[str], limit: int
+    db: Database, query: list[str], limit: int
 ) -> list[tuple[int, dict[str, Any]]]:
     """Listings on sale; the commodity and title count as the title."""
     candidates = await db.listings.find(  # index listings(searchTokens, status, _id)

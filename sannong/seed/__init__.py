@@ -1,8 +1,7 @@
 """Idempotent demo data: running it twice changes nothing; `reset` starts from empty."""
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from sannong.auth import Role
+from sannong.db import Database
 from sannong.db.indexes import ensure_indexes
 from sannong.security import Passwords
 from sannong.seed.accounts import DEMO_ACCOUNTS, seed_accounts
@@ -15,12 +14,12 @@ from sannong.seed.prices import seed_prices
 from sannong.seed.regions import seed_regions
 
 
-async def is_empty(db: AsyncDatabase) -> bool:
+async def is_empty(db: Database) -> bool:
     return await db.regions.find_one({}, {"_id": 1}) is None
 
 
 async def seed(
-    db: AsyncDatabase, passwords: Passwords, *, reset: bool = False, price_days: int = PRICE_DAYS
+    db: Database, passwords: Passwords, *, reset: bool = False, price_days: int = PRICE_DAYS
 ) -> None:
     """`price_days` shortens the price history (tests); the demo has 180 days."""
     if reset:
@@ -33,7 +32,7 @@ async def seed(
     await seed_market(db, passwords)
 
 
-async def seed_market_info(db: AsyncDatabase, price_days: int) -> None:
+async def seed_market_info(db: Database, price_days: int) -> None:
     """Commodities, markets, 180 days of prices, articles and warnings."""
     phones = {account.role: account.phone for account in DEMO_ACCOUNTS}
     await seed_catalog(db)

@@ -2,9 +2,8 @@
 
 from dataclasses import dataclass
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from sannong.auth import Role
+from sannong.db import Database
 from sannong.rules.accounts import create_user
 from sannong.security import Passwords
 from sannong.seed.regions import village_code
@@ -37,7 +36,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-async def seed_accounts(db: AsyncDatabase, passwords: Passwords) -> None:
+async def seed_accounts(db: Database, passwords: Passwords) -> None:
     for account in DEMO_ACCOUNTS:
         if await db.users.find_one({"phone": account.phone}, {"_id": 1}):
             continue

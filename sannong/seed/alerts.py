@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.db import Database
 from sannong.rules.alerts import AlertKind, AlertSeverity, alert_document
 from sannong.seed.batches import upsert_all
 
@@ -74,5 +74,5 @@ def alert_documents(now: datetime) -> list[dict[str, Any]]:
     ]
 
 
-async def seed_alerts(db: AsyncDatabase) -> None:
+async def seed_alerts(db: Database) -> None:
     await upsert_all(db.alerts, alert_documents(datetime.now(UTC)))

@@ -6,9 +6,9 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.clock import CHINA, today_in_china
+from sannong.db import Database
 from sannong.rules.articles import article_document
 from sannong.seed.batches import upsert_all
 
@@ -449,6 +449,6 @@ def article_documents(author_id: Any) -> list[dict[str, Any]]:
     return documents
 
 
-async def seed_articles(db: AsyncDatabase, author_phone: str) -> None:
+async def seed_articles(db: Database, author_phone: str) -> None:
     author = await db.users.find_one({"phone": author_phone}, {"_id": 1})
     await upsert_all(db.articles, article_documents(author["_id"] if author else None))

@@ -3,8 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
+from sannong.db import Database
 from sannong.seed.batches import upsert_all
 from sannong.text import tokens
 
@@ -132,7 +131,7 @@ def commodity_documents() -> list[dict[str, Any]]:
     ]
 
 
-async def market_documents(db: AsyncDatabase) -> list[dict[str, Any]]:
+async def market_documents(db: Database) -> list[dict[str, Any]]:
     regions = {
         doc["_id"]: doc
         for doc in await db.regions.find(
@@ -151,7 +150,7 @@ async def market_documents(db: AsyncDatabase) -> list[dict[str, Any]]:
     ]
 
 
-async def seed_catalog(db: AsyncDatabase) -> None:
+async def seed_catalog(db: Database) -> None:
     await upsert_all(db.commodities, commodity_documents())
     await upsert_all(db.markets, await market_documents(db))
 
@@ -159,7 +158,7 @@ async def seed_catalog(db: AsyncDatabase) -> None:
 DEMO_FOLLOWS = ("corn", "tomato", "cucumber", "garlic")  # what the demo farmer grows
 
 
-async def follow_demo_commodities(db: AsyncDatabase, phone: str) -> None:
+async def follow_demo_commodities(db: Database, phone: str) -> None:
     await db.users.update_one(
         {"phone": phone, "followedCommodityIds": {"$exists": False}},
         {"$set": {"followedCommodityIds": list(DEMO_FOLLOWS)}},

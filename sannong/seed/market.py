@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo.asynchronous.database import AsyncDatabase
 
+from sannong.db import Database
 from sannong.errors import RuleError
 from sannong.rules.accounts import user_document
 from sannong.rules.market import OrderStatus, listing_document, move_order, place_order
@@ -100,7 +100,7 @@ def listing_documents(farmers: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 async def _order_in_state(
-    db: AsyncDatabase, n: int, listing: dict[str, Any], buyer_id: ObjectId, state: OrderStatus
+    db: Database, n: int, listing: dict[str, Any], buyer_id: ObjectId, state: OrderStatus
 ) -> None:
     order = await place_order(
         db,
@@ -125,7 +125,7 @@ async def _order_in_state(
             return  # already done by an earlier run
 
 
-async def seed_market(db: AsyncDatabase, passwords: Passwords) -> None:
+async def seed_market(db: Database, passwords: Passwords) -> None:
     farmers = farmer_documents("")
     missing = [f for f in farmers if not await db.users.find_one({"_id": f["_id"]}, {"_id": 1})]
     if missing:

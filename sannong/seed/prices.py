@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from sannong.clock import today_in_china
+from sannong.db import Database
 from sannong.rules.prices import (
     advance_latest,
     day_key,
@@ -96,7 +95,7 @@ def month_documents(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(months.values())
 
 
-async def seed_prices(db: AsyncDatabase, *, days: int = DAYS) -> int:
+async def seed_prices(db: Database, *, days: int = DAYS) -> int:
     """Writes the history (no price alerts fire: this is the past, not news); returns the
     number of daily reports."""
     reports = list(price_documents(await market_documents(db), end=today_in_china(), days=days))

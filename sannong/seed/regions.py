@@ -2,8 +2,7 @@
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
+from sannong.db import Database
 from sannong.seed.batches import upsert_all
 
 # (code, name, children); codes follow the 12-digit national division code layout.
@@ -119,7 +118,8 @@ def region_documents() -> list[dict[str, Any]]:
                     }
                 )
             else:
-                visit(*child, [*path, code])
+                child_code, child_name, grandchildren = child
+                visit(child_code, child_name, grandchildren, [*path, code])
 
     visit(*TREE, [])
     return documents
@@ -127,9 +127,9 @@ def region_documents() -> list[dict[str, Any]]:
 
 def village_code(name: str) -> str:
     return next(
-        d["_id"] for d in region_documents() if d["name"] == name and d["level"] == "VILLAGE"
+        str(d["_id"]) for d in region_documents() if d["name"] == name and d["level"] == "VILLAGE"
     )
 
 
-async def seed_regions(db: AsyncDatabase) -> None:
+async def seed_regions(db: Database) -> None:
     await upsert_all(db.regions, region_documents())

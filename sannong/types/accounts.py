@@ -17,7 +17,7 @@ strawberry.enum(Role, description="What a person may do on the platform")
 
 
 @strawberry.type(description="A person on the platform")
-class User(DocumentNode, relay.Node):
+class User(DocumentNode):
     loader = UserById
 
     key: relay.NodeID[str]

@@ -18,7 +18,7 @@ strawberry.enum(
 
 
 @strawberry.type(description="A weather, pest or disease warning for some regions and a period")
-class Alert(DocumentNode, relay.Node):
+class Alert(DocumentNode):
     loader = AlertById
 
     key: relay.NodeID[str]

@@ -25,7 +25,7 @@ class ArticleCategory(Enum):
 
 
 @strawberry.type(description="A technical article by an expert or an admin")
-class Article(DocumentNode, relay.Node):
+class Article(DocumentNode):
     loader = ArticleById
 
     key: relay.NodeID[str]

@@ -69,7 +69,7 @@ class RuleErrorsAsPayload(FieldExtension):
         try:
             return await next_(source, info, **kwargs)
         except RuleError as refused:
-            return self.payload(user_errors=[UserError.from_failure(f) for f in refused.failures])  # type: ignore[operator]
+            return self.payload(user_errors=[UserError.from_failure(f) for f in refused.failures])
 
 
 def mutation(description: str) -> Any:
@@ -135,7 +135,7 @@ def node_key(global_id: relay.GlobalID, type_name: str, field: str = "id") -> st
     return global_id.node_id
 
 
-class DocumentNode:
+class DocumentNode(relay.Node):
     """A relay node stored as one document: how it loads, reads and who may see it, once.
 
     A type names its loader and writes `from_doc`; `node(id:)`, the `load` of
@@ -153,7 +153,7 @@ class DocumentNode:
         return True
 
     @classmethod
-    async def resolve_nodes(
+    async def resolve_nodes(  # type: ignore[override]
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Self | None]:
         docs = await cls.loader.of(info.context).load_node_keys(node_ids)

@@ -62,7 +62,7 @@ class ListingPhoto:
 
 
 @strawberry.type(description="Produce offered for sale by a farmer")
-class Listing(DocumentNode, relay.Node):
+class Listing(DocumentNode):
     loader = ListingById
 
     key: relay.NodeID[str]
@@ -145,7 +145,7 @@ class OrderEvent:
 
 
 @strawberry.type(description="A buyer's order for part of a listing's stock")
-class Order(DocumentNode, relay.Node):
+class Order(DocumentNode):
     loader = OrderById
 
     key: relay.NodeID[str]

@@ -37,7 +37,7 @@ class PriceDirection(Enum):
 
 
 @strawberry.type(description="A farm product with a quoted price, e.g. 玉米 in 元/公斤")
-class Commodity(DocumentNode, relay.Node):
+class Commodity(DocumentNode):
     loader = CommodityById
 
     key: relay.NodeID[str]
@@ -76,7 +76,7 @@ class Commodity(DocumentNode, relay.Node):
 
 
 @strawberry.type(description="A wholesale market or 集贸市场 that reports daily prices")
-class Market(DocumentNode, relay.Node):
+class Market(DocumentNode):
     loader = MarketById
 
     key: relay.NodeID[str]
@@ -171,7 +171,7 @@ class PriceSeries:
 
 
 @strawberry.type(description="A farmer's 'tell me when the price goes above / below'")
-class PriceAlert(DocumentNode, relay.Node):
+class PriceAlert(DocumentNode):
     loader = PriceAlertById
 
     key: relay.NodeID[str]

@@ -14,7 +14,7 @@ strawberry.enum(RegionLevel, description="Levels of China's administrative divis
 
 
 @strawberry.type(description="省、市、县、乡镇、村: a node of the region tree")
-class Region(DocumentNode, relay.Node):
+class Region(DocumentNode):
     loader = RegionById
 
     key: relay.NodeID[str]
