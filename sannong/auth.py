@@ -14,6 +14,7 @@ from bson import ObjectId
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong.errors import Forbidden, Unauthenticated
+from sannong.integrations.events import Topic, publish
 from sannong.security import hash_token, new_token
 
 
@@ -97,10 +98,18 @@ async def resolve_token(db: AsyncDatabase, token: str) -> tuple[dict[str, Any], 
     return session, user
 
 
+async def close_session(db: AsyncDatabase, session_id: ObjectId) -> None:
+    """Logout: the token stops working, and its open subscriptions end now."""
+    await db.sessions.delete_one({"_id": session_id})
+    await publish(db, Topic.SESSIONS, [session_id])
+
+
 async def revoke_sessions(
     db: AsyncDatabase, user_id: ObjectId, *, keep: ObjectId | None = None
 ) -> None:
+    """Every token of a user but `keep` stops working; their open subscriptions end now."""
     query: dict[str, Any] = {"userId": user_id}
     if keep is not None:
         query["_id"] = {"$ne": keep}
     await db.sessions.delete_many(query)
+    await publish(db, Topic.SESSIONS, [user_id])

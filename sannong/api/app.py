@@ -23,6 +23,7 @@ from sannong.api.schema import build_schema
 from sannong.context import Services
 from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
+from sannong.integrations.events import EventFeed
 from sannong.integrations.sms import HttpSms, OutboxSms, SmsProvider
 from sannong.logs import configure_logging
 from sannong.media import KEY, LocalPhotoStore
@@ -78,6 +79,11 @@ def create_app(
         passwords=Passwords(settings),
         sms=OutboxSms(db),
         photos=LocalPhotoStore(settings.data_dir / "media"),
+        events=EventFeed(
+            db,
+            poll_interval=settings.event_poll_ms / 1000,
+            gap_grace=settings.event_gap_grace_seconds,
+        ),
     )
     documents = TrustedDocuments.load(
         settings.trusted_documents, only=settings.trusted_documents_only
@@ -89,10 +95,12 @@ def create_app(
         services.sms = sms_provider()
         await asyncio.to_thread(text.warm_up)
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
+        await services.events.start()
         app.state.services = services
         try:
             yield
         finally:
+            await services.events.stop()
             indexing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await indexing

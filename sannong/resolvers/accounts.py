@@ -9,7 +9,14 @@ from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from sannong import throttle
-from sannong.auth import Role, open_session, require_admin_of, require_role, revoke_sessions
+from sannong.auth import (
+    Role,
+    close_session,
+    open_session,
+    require_admin_of,
+    require_role,
+    revoke_sessions,
+)
 from sannong.context import Context
 from sannong.errors import RateLimited
 from sannong.loaders.accounts import UserById
@@ -122,7 +129,7 @@ class AccountMutation:
     @strawberry.mutation(description="Revoke the token of this request")
     async def logout(self, info: strawberry.Info[Context]) -> bool:
         viewer = await info.context.require_viewer()
-        await info.context.db.sessions.delete_one({"_id": viewer.session_id})
+        await close_session(info.context.db, viewer.session_id)
         return True
 
     @strawberry.mutation(

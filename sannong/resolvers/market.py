@@ -15,6 +15,7 @@ from sannong.auth import Viewer, require_admin_of
 from sannong.context import Context
 from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Forbidden, NotFound
+from sannong.integrations.events import Event, Topic
 from sannong.loaders.regions import RegionById
 from sannong.media import Photo, store_photo
 from sannong.money import yuan_to_fen
@@ -160,12 +161,6 @@ async def _read_photos(
         contents.append(data)
     store = info.context.services.photos
     return [await store_photo(store, data, f"photos.{i}") for i, data in enumerate(contents)]
-
-
-def _publish(info: strawberry.Info[Context], order: dict[str, Any]) -> None:
-    broker = info.context.services.broker
-    for party in {order["buyerId"], order["sellerId"]}:
-        broker.publish(f"orders:{party}", order)
 
 
 @strawberry.type
@@ -461,7 +456,6 @@ class MarketMutation:
             )
         except UserErrors as failed:
             return OrderPayload(user_errors=failed.errors)
-        _publish(info, order)
         return OrderPayload(order=Order.from_doc(order))
 
     @strawberry.mutation(description="The seller accepts or rejects a pending order")
@@ -500,7 +494,6 @@ async def _move(
         moved = await rules.move_order(info.context.db, order, to, viewer.id, reason or None)
     except UserErrors as failed:
         return OrderPayload(user_errors=failed.errors)
-    _publish(info, moved)
     return OrderPayload(order=Order.from_doc(moved))
 
 
@@ -542,11 +535,13 @@ async def _moderate(
 
 @strawberry.type
 class MarketSubscription:
-    @strawberry.subscription(
-        description="Orders of mine (as buyer or seller) as they change; same worker process only"
-    )
+    @strawberry.subscription(description="Orders of mine (as buyer or seller) as they change")
     async def order_updated(self, info: strawberry.Info[Context]) -> AsyncGenerator[Order]:
         viewer = await info.context.require_viewer()
-        async for doc in info.context.services.broker.subscribe(f"orders:{viewer.id}"):
-            info.context.loaders.clear()  # a long connection must not serve stale objects
-            yield Order.from_doc(doc)
+
+        async def load(event: Event) -> Order | None:
+            (order,) = await Order.resolve_nodes(info=info, node_ids=[str(event.ids[0])])
+            return order
+
+        async for order in info.context.follow([(Topic.ORDERS, str(viewer.id))], load):
+            yield order

@@ -24,6 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from sannong.errors import Conflict, Forbidden
+from sannong.integrations.events import Topic, publish
 from sannong.types.common import UserErrorCode, UserErrors
 
 
@@ -179,6 +180,7 @@ async def place_order(
         assert replayed is not None
         return replayed
     order["_id"] = result.inserted_id
+    await _announce(db, order)
     return order
 
 
@@ -208,6 +210,12 @@ def check_party(order: dict[str, Any], actor_id: ObjectId, party: str) -> None:
         raise Forbidden("只有订单的买家或卖家可以操作")
 
 
+async def _announce(db: AsyncDatabase, order: dict[str, Any]) -> None:
+    """Buyer and seller hear of a new order or a step of it; a replay changes nothing and
+    so announces nothing."""
+    await publish(db, Topic.ORDERS, {order["buyerId"], order["sellerId"]}, [order["_id"]])
+
+
 async def move_order(
     db: AsyncDatabase,
     order: dict[str, Any],
@@ -235,4 +243,5 @@ async def move_order(
         await db.listings.update_one(
             {"_id": order["listingId"]}, {"$inc": {"quantitySold": order["quantity"]}}
         )
+    await _announce(db, moved)
     return moved
