@@ -283,6 +283,7 @@ class EventFeed:
                 self.reader = POLLING
             return
         async with stream:
+            self._resume_token = stream.resume_token  # a break before the first change resumes
             async for change in stream:
                 self._hand_over(Event.from_doc(change["fullDocument"]))
                 self._resume_token = stream.resume_token
@@ -332,6 +333,8 @@ class EventFeed:
         return more
 
     def _give_up_missing(self) -> None:
+        if not self._missing:
+            return
         deadline = time.monotonic() - self.gap_grace
         overflow = len(self._missing) - MAX_MISSING
         for index, (seq, since) in enumerate(sorted(self._missing.items())):
