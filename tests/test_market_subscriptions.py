@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 import websockets
@@ -191,3 +192,28 @@ async def test_a_replayed_order_announces_nothing(api: Api, app: Starlette, ws_u
     # The next thing heard is the seller's answer, not a second PENDING from the replay.
     assert (await next_message(socket))["payload"]["data"]["orderUpdated"]["status"] == "ACCEPTED"
     await socket.close()
+
+
+async def metric(http: httpx.AsyncClient, name: str) -> float:
+    text = (await http.get("/metrics")).text
+    values = [line.split()[-1] for line in text.splitlines() if line.startswith(name)]
+    return float(values[0]) if values else 0.0
+
+
+async def test_metrics_count_events_published_and_delivered(
+    api: Api, app: Starlette, ws_url: str, http: httpx.AsyncClient
+) -> None:
+    published = 'sannong_events_published_total{topic="orders"}'
+    delivered = 'sannong_events_delivered_total{topic="orders"}'
+    lag = "sannong_event_reader_lag_seconds_count"
+    before = [await metric(http, name) for name in (published, delivered, lag)]
+    seller, buyer = await api.person(), await api.person()
+    listing = await create_listing(api, seller)
+    sockets = [await subscribe(ws_url, p) for p in (seller, buyer)]
+    await listening(app, seller, buyer)
+    await place(api, buyer, listing["id"], 2)
+    for socket in sockets:
+        await next_message(socket)
+        await socket.close()
+    after = [await metric(http, name) for name in (published, delivered, lag)]
+    assert [b - a for a, b in zip(before, after, strict=True)] == [1, 2, 1]
