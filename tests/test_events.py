@@ -153,3 +153,9 @@ async def test_old_events_expire(db: AsyncDatabase) -> None:
     indexes = await db.events.index_information()
     ttl = [index for index in indexes.values() if "expireAfterSeconds" in index]
     assert [index["key"] for index in ttl] == [[("at", 1)]]
+
+
+async def test_concurrent_publishers_get_distinct_consecutive_numbers(db: AsyncDatabase) -> None:
+    seqs = await asyncio.gather(*(publish(db, Topic.ORDERS, ["buyer"]) for _ in range(20)))
+    assert sorted(seqs) == list(range(1, 21))  # the first ones race to create the counter
+    assert await db.events.count_documents({}) == 20

@@ -107,18 +107,19 @@ _local_feeds: "weakref.WeakSet[EventFeed]" = weakref.WeakSet()
 
 
 async def _next_seq(db: AsyncDatabase) -> int:
-    for _ in range(2):  # two first-ever upserts may race on the counter's `_id`
-        try:
-            counter = await db.counters.find_one_and_update(
-                {"_id": COUNTER_ID},
-                {"$inc": {"seq": 1}},
-                upsert=True,
-                return_document=ReturnDocument.AFTER,
-            )
-            return int(counter["seq"])
-        except DuplicateKeyError:
-            continue
-    raise RuntimeError("event counter could not be created")
+    async def increment() -> int:
+        counter = await db.counters.find_one_and_update(
+            {"_id": COUNTER_ID},
+            {"$inc": {"seq": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(counter["seq"])
+
+    try:
+        return await increment()
+    except DuplicateKeyError:  # two first-ever upserts raced on the counter's `_id`
+        return await increment()
 
 
 async def publish(
