@@ -36,6 +36,7 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.round_trips
+	$(BIN)/python -m bench.events
 
 clean:
 	rm -rf $(VENV) var

@@ -1,6 +1,8 @@
 """Per-request context: the process-wide services, the viewer and the loaders."""
 
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -9,10 +11,10 @@ from strawberry.dataloader import DataLoader
 from sannong.auth import Viewer
 from sannong.db import Database
 from sannong.errors import Unauthenticated
+from sannong.integrations.events import DELIVERED, Event, EventFeed, Topic
 from sannong.integrations.sms import SmsProvider
 from sannong.loaders.accounts import UserById
 from sannong.media import PhotoStore
-from sannong.pubsub import Broker
 from sannong.rules.accounts import resolve_token
 from sannong.security import Passwords
 from sannong.settings import Settings
@@ -27,7 +29,7 @@ class Services:
     passwords: Passwords
     sms: SmsProvider
     photos: PhotoStore
-    broker: Broker = field(default_factory=Broker)
+    events: EventFeed
 
 
 @dataclass
@@ -84,3 +86,32 @@ class Context:
         if viewer is None:
             raise Unauthenticated()
         return viewer
+
+    async def follow[T](
+        self, keys: Iterable[tuple[Topic, str]], load: Callable[[Event], Awaitable[T | None]]
+    ) -> AsyncIterator[T]:
+        """What `load` makes of each event for `keys`, authorized when it is delivered.
+
+        Before each event the token is checked again (a revoked or expired one ends
+        the subscription with UNAUTHENTICATED, without waiting for an event: its
+        revocation is an event too), and the loaders start empty, so `load` sees
+        the object as it is now and decides with the visibility rule (None: skip).
+        """
+        token = self.bearer_token()
+        if token is None:
+            raise Unauthenticated()
+        session, user = await resolve_token(self.db, token)
+        revocations = [(Topic.SESSIONS, str(session["_id"])), (Topic.SESSIONS, str(user["_id"]))]
+        with self.services.events.listen([*keys, *revocations]) as listener:
+            while True:
+                left = (session["expiresAt"] - datetime.now(UTC)).total_seconds()
+                event = await listener.next(within=max(left, 0.0))
+                session, user = await resolve_token(self.db, token)
+                self.loaders.clear()
+                self.sign_in(user, session)
+                if event is None or event.topic == Topic.SESSIONS:
+                    continue
+                item = await load(event)
+                if item is not None:
+                    DELIVERED.labels(event.topic).inc()
+                    yield item

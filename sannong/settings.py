@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     trusted_documents: Path | None = Field(None, description="JSON manifest of trusted documents")
     trusted_documents_only: bool = Field(False, description="refuse ad-hoc query text")
 
+    event_poll_ms: int = Field(
+        200, description="polling interval of the event feed where change streams are refused"
+    )
+    event_gap_grace_seconds: float = Field(
+        10.0, description="how long an event number allocated but not yet visible is waited for"
+    )
+
     sms_gateway_url: str | None = Field(None, description="unset: SMS goes to the outbox")
     sms_gateway_token: str | None = None
     sms_timeout_seconds: float = 5.0

@@ -23,6 +23,7 @@ from sannong.context import Services
 from sannong.db import Client
 from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
+from sannong.integrations.events import EventFeed
 from sannong.integrations.sms import OutboxSms, sms_provider
 from sannong.logs import configure_logging
 from sannong.media import KEY, LocalPhotoStore
@@ -63,6 +64,11 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         passwords=Passwords(settings),
         sms=OutboxSms(db),
         photos=LocalPhotoStore(settings.data_dir / "media"),
+        events=EventFeed(
+            db,
+            poll_interval=settings.event_poll_ms / 1000,
+            gap_grace=settings.event_gap_grace_seconds,
+        ),
     )
     documents = TrustedDocuments.load(
         settings.trusted_documents, only=settings.trusted_documents_only
@@ -77,10 +83,12 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         services.sms = sms_provider(db, settings, http_session)
         await asyncio.to_thread(text.warm_up)
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
+        await services.events.start()
         app.state.services = services
         try:
             yield
         finally:
+            await services.events.stop()
             # An index build cut off mid-command leaves its connection behind: let it finish.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(indexing), SHUTDOWN_GRACE_SECONDS)

@@ -108,6 +108,9 @@ INDEXES: dict[str, list[Index]] = {
         Index([("regionIds", 1), ("validUntil", -1)]),  # active alerts of a region path
         Index([("validUntil", -1)]),  # every active alert
     ],
+    "events": [  # the event feed, read by `_id` (integrations/events.py): a short buffer
+        Index([("at", 1)], ttl_seconds=600),
+    ],
     "notifications": [
         Index([("userId", 1), ("createdAt", -1), ("_id", -1)]),  # my notifications, newest first
     ],

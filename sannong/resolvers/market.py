@@ -10,6 +10,7 @@ from strawberry.file_uploads import Upload
 from sannong.context import Context
 from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Forbidden
+from sannong.integrations.events import Event, Topic
 from sannong.money import yuan_to_fen
 from sannong.rules import market as rules
 from sannong.rules.market import ListingDraft, ListingStatus, OrderStatus
@@ -58,12 +59,6 @@ def _draft(input: CreateListingInput | UpdateListingInput) -> ListingDraft:
         quantity=getattr(input, "quantity", None),
         min_order=input.min_order,
     )
-
-
-def _publish(info: strawberry.Info[Context], order: dict[str, Any]) -> None:
-    broker = info.context.services.broker
-    for party in {order["buyerId"], order["sellerId"]}:
-        broker.publish(f"orders:{party}", order)
 
 
 @strawberry.type
@@ -267,7 +262,6 @@ class MarketMutation:
             note=input.note,
             max_open_orders=context.settings.max_open_orders_per_buyer,
         )
-        _publish(info, order)
         return OrderPayload(order=Order.from_doc(order))
 
     @mutation("The seller accepts or rejects a pending order")
@@ -300,7 +294,6 @@ async def _move(
     moved = await rules.move_order(
         info.context.db, viewer.id, object_key(order_id, "Order", "orderId"), to, reason
     )
-    _publish(info, moved)
     return OrderPayload(order=Order.from_doc(moved))
 
 
@@ -319,11 +312,13 @@ async def _moderate(
 
 @strawberry.type
 class MarketSubscription:
-    @strawberry.subscription(
-        description="Orders of mine (as buyer or seller) as they change; same worker process only"
-    )
+    @strawberry.subscription(description="Orders of mine (as buyer or seller) as they change")
     async def order_updated(self, info: strawberry.Info[Context]) -> AsyncGenerator[Order]:
         viewer = await info.context.require_viewer()
-        async for doc in info.context.services.broker.subscribe(f"orders:{viewer.id}"):
-            info.context.loaders.clear()  # a long connection must not serve stale objects
-            yield Order.from_doc(doc)
+
+        async def load(event: Event) -> Order | None:
+            (order,) = await Order.resolve_nodes(info=info, node_ids=[str(event.ids[0])])
+            return order
+
+        async for order in info.context.follow([(Topic.ORDERS, str(viewer.id))], load):
+            yield order

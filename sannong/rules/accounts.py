@@ -19,6 +19,7 @@ from sannong.auth import Role, Viewer, require_admin_of
 from sannong.clock import now
 from sannong.db import Database
 from sannong.errors import InputErrorCode, RateLimited, RuleError, Unauthenticated
+from sannong.integrations.events import Topic, publish
 from sannong.loaders import HasLoaders
 from sannong.loaders.prices import CommodityById
 from sannong.rules.regions import RegionLevel, region_of_input
@@ -161,14 +162,18 @@ async def resolve_token(db: Database, token: str) -> tuple[dict[str, Any], dict[
 
 
 async def revoke_sessions(db: Database, user_id: ObjectId, *, keep: ObjectId | None = None) -> None:
+    """Every token of a user but `keep` stops working; their open subscriptions end now."""
     query: dict[str, Any] = {"userId": user_id}
     if keep is not None:
         query["_id"] = {"$ne": keep}
     await db.sessions.delete_many(query)
+    await publish(db, Topic.SESSIONS, [user_id])
 
 
 async def logout(db: Database, viewer: Viewer) -> None:
+    """The token stops working, and its open subscriptions end now."""
     await db.sessions.delete_one({"_id": viewer.session_id})
+    await publish(db, Topic.SESSIONS, [viewer.session_id])
 
 
 def _ttl(settings: Settings) -> timedelta:

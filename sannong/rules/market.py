@@ -28,6 +28,7 @@ from sannong.auth import Viewer, require_admin_of
 from sannong.clock import now
 from sannong.db import Database
 from sannong.errors import Conflict, Forbidden, InputErrorCode, NotFound, RuleError
+from sannong.integrations.events import Topic, publish
 from sannong.loaders import HasLoaders
 from sannong.media import PhotoErrorCode, PhotoStore, store_photos
 from sannong.money import MAX_PRICE_FEN, yuan_to_fen
@@ -587,6 +588,7 @@ async def _place_claimed(
         await return_stock(db, listing_id, quantity)  # the reservation must not outlive a failure
         raise
     order["_id"] = result.inserted_id
+    await _announce(db, order)
     return order
 
 
@@ -628,6 +630,12 @@ async def find_order(db: Database, order_id: ObjectId | None) -> dict[str, Any]:
     return doc
 
 
+async def _announce(db: Database, order: dict[str, Any]) -> None:
+    """Buyer and seller hear of a new order or a step of it; a replay changes nothing and
+    so announces nothing."""
+    await publish(db, Topic.ORDERS, {order["buyerId"], order["sellerId"]}, [order["_id"]])
+
+
 async def move_order(
     db: Database,
     actor_id: ObjectId,
@@ -661,4 +669,5 @@ async def move_order(
         await db.listings.update_one(
             {"_id": order["listingId"]}, {"$inc": {"quantitySold": order["quantity"]}}
         )
+    await _announce(db, moved)
     return moved
