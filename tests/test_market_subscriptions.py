@@ -90,3 +90,23 @@ async def test_subscription_needs_sign_in(app: Starlette, ws_url: str) -> None:
     assert message["payload"]["data"] is None
     assert message["payload"]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     await socket.close()
+
+
+async def test_an_invalid_subscription_is_refused_with_a_code(ws_url: str) -> None:
+    protocol = websockets.Subprotocol("graphql-transport-ws")
+    async with websockets.connect(ws_url, subprotocols=[protocol]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        for query, code in [
+            ("subscription { orderUpdatd { status } }", "BAD_USER_INPUT"),
+            ("subscription { orderUpdated { " + "buyer { " * 20 + "id" + " }" * 22, None),
+        ]:
+            await socket.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}})
+            )
+            message = await next_message(socket)
+            assert message["type"] == "error"
+            assert [e["extensions"]["code"] for e in message["payload"]] == [
+                code or "QUERY_TOO_COMPLEX"
+            ]
+            assert "Did you mean" not in str(message)

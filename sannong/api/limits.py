@@ -176,7 +176,8 @@ class _Walk:
         if node.selection_set is None or target is None or is_leaf_type(target):
             inner = self.selections(node.selection_set, None) if node.selection_set else _NOTHING
             cost = weight or 0  # scalars are free unless the map says otherwise
-            return Measure(inner.depth, aliases + inner.aliases, 1 + inner.fields, cost)
+            depth = inner.depth + 1 if node.selection_set else 0  # unknown fields nest too
+            return Measure(depth, aliases + inner.aliases, 1 + inner.fields, cost)
         inner = self.selections(node.selection_set, target)
         multiplier = self._first(node)
         if multiplier is None:

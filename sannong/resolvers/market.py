@@ -17,7 +17,7 @@ from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Forbidden, NotFound
 from sannong.loaders.regions import RegionById
 from sannong.media import Photo, store_photo
-from sannong.money import yuan_to_fen
+from sannong.money import MAX_FEN, yuan_to_fen
 from sannong.resolvers.regions import load_region
 from sannong.rules import market as rules
 from sannong.rules.market import ListingStatus, OrderStatus
@@ -203,7 +203,7 @@ class MarketQuery:
         for bound, value in (("$gte", filter.min_price), ("$lte", filter.max_price)):
             if value is not None:
                 fen = yuan_to_fen(value)
-                if fen is None or fen < 0:
+                if fen is None or not 0 <= fen < MAX_FEN:
                     raise BadUserInput("价格范围无效", field="filter")
                 prices[bound] = fen
         if prices:
