@@ -65,7 +65,14 @@ def spread_aliases(aliases: int, spreads: int) -> str:
     return "{ " + " ".join(f"r{n}: regions {{ ...A }}" for n in range(spreads)) + " } " + fragment
 
 
+HOME = """query($v: ID!) {
+  me { name followedCommodities { name latestPrice { price changePct7d } } }
+  alerts(regionId: $v) { title severity }
+  listings(filter: { regionId: $v }, first: 10) { edges { node { title price seller { name } } } }
+  articles(first: 5) { edges { node { title } } } }"""
+
 ATTACKS: list[tuple[str, str, dict[str, Any]]] = [
+    ("for comparison: the farmer's Home query", HOME, {"v": "UmVnaW9uOjE="}),
     ("exponential fragments, k=30", exponential_fragments(30), {}),
     ("exponential fragments, k=60", exponential_fragments(60), {}),
     ("nested exponential fragments, k=30", nested_exponential_fragments(30), {}),
@@ -78,7 +85,7 @@ ATTACKS: list[tuple[str, str, dict[str, Any]]] = [
     ("8 × 8 × 8 fan-out", fanned_out(8, 3), {}),
     ("30 aliases spread 3 times", spread_aliases(30, 3), {}),
     (
-        "1 MB listings text",
+        "900 KB listings text",
         "query($t: String) { listings(filter: { text: $t }) { totalCount } }",
         {"t": "玉米" * 150_000},
     ),
@@ -125,7 +132,7 @@ async def run(schema: Any, query: str, variables: dict[str, Any]) -> tuple[str, 
 
 async def main() -> None:
     schema = build_schema(SETTINGS)
-    schema.extensions = (*schema.extensions, PreExecutionTime)
+    schema.extensions = (PreExecutionTime, *schema.extensions)  # first: times the others
     print(f"{'document':<52} {'bytes':>9} {'answer':>22} {'median ms':>10} {'max ms':>8}")
     for label, query, variables in ATTACKS:
         samples = []
