@@ -99,6 +99,9 @@ async def test_over_long_text_written_into_the_document_is_refused(api: Api) -> 
     query = '{ search(text: "' + "虫" * 600 + '") { title } }'
     body = await refusal(api, query)
     assert codes(body) == ["BAD_USER_INPUT"]
+    number = "{ listings(filter: { minPrice: " + "9" * 5000 + " }) { totalCount } }"
+    body = await refusal(api, number)  # a decimal is text to parse, too
+    assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "minPrice"}
 
 
 async def test_over_long_text_inside_a_list_of_inputs_is_refused(api: Api) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from graphql import (
+    FloatValueNode,
     GraphQLInputObjectType,
     GraphQLInputType,
     GraphQLInterfaceType,
@@ -23,6 +24,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    IntValueNode,
     ListValueNode,
     ObjectValueNode,
     StringValueNode,
@@ -168,8 +170,9 @@ def first_overlong_literal(
                 return found
         return None
     limit = maximum(coordinate, type_)
-    if limit is not None and isinstance(node, StringValueNode) and len(node.value) > limit:
-        return _field_name(coordinate), limit
+    written = isinstance(node, StringValueNode | IntValueNode | FloatValueNode)
+    if limit is not None and written and len(node.value) > limit:  # type: ignore[union-attr]
+        return _field_name(coordinate), limit  # numbers too: `minPrice: 999…9` is text to parse
     return None
 
 

@@ -191,7 +191,8 @@ class _Walk:
                 continue
             value = argument.value
             if isinstance(value, IntValueNode):
-                return int(value.value)
+                digits = value.value.lstrip("-")
+                return int(value.value) if len(digits) < 10 else _CAP  # beyond Int anyway
             if isinstance(value, VariableNode):
                 given = self.variables.get(value.name.value)
                 return given if isinstance(given, int) else None
