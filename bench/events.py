@@ -35,7 +35,7 @@ from sannong.db.embedded import EmbeddedServer
 from sannong.db.indexes import ensure_indexes
 from sannong.seed.regions import seed_regions
 from sannong.settings import Settings
-from tests.factories import Api
+from tests.factories import METRICS_TOKEN, Api
 from tests.market import COMPLETE, PLACE, RESPOND, create_listing, new_key
 from tests.servers import Server, Socket, serving
 
@@ -51,7 +51,8 @@ def percentiles(samples: Sequence[float]) -> str:
 
 async def commands_sent(server: Server) -> float:
     async with httpx.AsyncClient(base_url=server.url) as http:
-        text = (await http.get("/metrics")).text
+        headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        text = (await http.get("/metrics", headers=headers)).text
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)

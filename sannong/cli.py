@@ -9,6 +9,7 @@ import socket
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sannong.db import Database
 from sannong.settings import Settings, get_settings
@@ -47,6 +48,20 @@ def _exit_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    from sannong.logs import uvicorn_log_config
+
+    return {
+        "log_level": "warning",
+        "log_config": uvicorn_log_config(),
+        "access_log": False,  # the app logs one JSON line per request
+        # X-Forwarded-For is believed only from the proxies named in the setting: uvicorn
+        # would trust 127.0.0.1 by default, and then any local caller picks its address.
+        "proxy_headers": bool(settings.forwarded_allow_ips),
+        "forwarded_allow_ips": settings.forwarded_allow_ips or None,
+    }
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -61,8 +76,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
             host=args.host,
             port=args.port,
             workers=args.workers,
-            log_level="warning",
-            proxy_headers=True,
+            **uvicorn_options(settings),
         )
 
 

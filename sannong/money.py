@@ -1,25 +1,31 @@
 """Money is integer fen (分) in the database and a decimal amount of yuan in the API."""
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 FEN_PER_YUAN = 100
+# Amounts from 10^15 yuan up are no price: they saturate here, above every price limit,
+# so a caller's range check refuses them without arithmetic on a million-digit number.
+MAX_FEN = 10**17
+_CENT = Decimal("0.01")
 
 
 def fen_to_yuan(fen: int) -> Decimal:
-    return (Decimal(fen) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+    return (Decimal(fen) / FEN_PER_YUAN).quantize(_CENT)
 
 
 def yuan_to_fen(yuan: Decimal) -> int | None:
-    """Exact conversion, or None when the amount has more than two decimals or is not finite."""
-    try:
-        if not yuan.is_finite():
-            return None
-        fen = yuan * FEN_PER_YUAN
-        if fen != fen.to_integral_value():
-            return None
-        return int(fen.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-    except InvalidOperation:
+    """Exact fen; None when the amount has more than two decimals or is not a number.
+    Never raises: `Decimal("1e999999")` is ±MAX_FEN, not an overflow."""
+    if not yuan.is_finite():
         return None
+    if yuan.adjusted() >= 15:
+        return MAX_FEN if yuan > 0 else -MAX_FEN
+    if yuan.adjusted() < -2:  # below one fen: zero, or more than two decimals
+        return 0 if yuan.is_zero() else None
+    cents = yuan.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if cents != yuan:
+        return None
+    return int(cents.scaleb(2))
 
 
 MAX_PRICE_FEN = 10_000_000  # 100 000 yuan per unit: above any farm price, so a slipped digit shows

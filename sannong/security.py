@@ -6,8 +6,15 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from prometheus_client import Counter
 
 from sannong.settings import Settings
+
+PASSWORD_CHECKS = Counter(
+    "sannong_password_checks_total",
+    "argon2 verifications, against an account's hash or the decoy",
+    ["hash"],
+)
 
 
 class Passwords:
@@ -28,6 +35,7 @@ class Passwords:
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         def check() -> bool:
+            PASSWORD_CHECKS.labels("account" if password_hash else "decoy").inc()
             try:
                 return self._hasher.verify(password_hash or self._decoy, password) and (
                     password_hash is not None

@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -14,6 +14,16 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    forwarded_allow_ips: str = Field(
+        "", description="proxies whose X-Forwarded-For is believed (comma-separated); none"
+    )
+    secret_key: SecretStr | None = Field(
+        None, description="signs pagination cursors; unset: made once in data_dir/secret_key"
+    )
+    metrics_token: SecretStr | None = Field(
+        None, description="bearer token that may read /metrics; unset: /metrics is not served"
+    )
+    metrics_port: int | None = Field(None, description="also serve metrics on 127.0.0.1:PORT")
 
     mongodb_uri: str | None = Field(None, description="unset: start the embedded server")
     database: str = "sannong"
@@ -43,6 +53,7 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_tokens: int = 4000
     max_cost: int = 5000
+    max_fields: int = Field(1000, description="fields of a document, fragments expanded")
 
     trusted_documents: Path | None = Field(None, description="JSON manifest of trusted documents")
     trusted_documents_only: bool = Field(False, description="refuse ad-hoc query text")

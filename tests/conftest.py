@@ -1,9 +1,11 @@
 """Tests run the real driver against the embedded server over the wire (in-memory engine),
 or against any MongoDB given by SANNONG_TEST_MONGODB_URI. Each test gets its own database."""
 
+import io
+import logging
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,10 @@ from sannong.db import Database
 from sannong.db.client import open_client
 from sannong.db.embedded import EmbeddedServer
 from sannong.db.indexes import ensure_indexes
+from sannong.logs import JsonFormatter
 from sannong.seed.regions import seed_regions
 from sannong.settings import Settings
-from tests.factories import Api
+from tests.factories import METRICS_TOKEN, Api
 
 
 def settings_for_tests(**overrides: Any) -> Settings:
@@ -30,6 +33,9 @@ def settings_for_tests(**overrides: Any) -> Settings:
         "db_timeout_ms": 1500,
         "login_max_attempts_per_address": 1000,
         "register_max_per_address": 1000,
+        # One key for every app a test process makes, so no test writes one under var/.
+        "secret_key": "test-secret-key",
+        "metrics_token": METRICS_TOKEN,
     }
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 
@@ -105,3 +111,18 @@ async def catalog(db: Database) -> None:
     from sannong.seed.catalog import seed_catalog
 
     await seed_catalog(db)
+
+
+@pytest.fixture
+def log_lines() -> Iterator[Callable[[], list[str]]]:
+    """What the process logs while the test runs, as the JSON lines an operator would read:
+    Sannong's, the libraries' and anything reaching the root logger."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    loggers = [logging.getLogger(name) for name in ("sannong", "strawberry", "uvicorn", "")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield lambda: stream.getvalue().splitlines()
+    for logger in loggers:
+        logger.removeHandler(handler)

@@ -13,6 +13,7 @@ from sannong.seed.regions import village_code
 
 _phones = itertools.count(13900000000)
 PASSWORD = "test1234pass"
+METRICS_TOKEN = "test-metrics-token"  # every test app serves /metrics to it
 
 # Demo regions used by the tests (see sannong/seed/regions.py).
 SUNJIAJI = "370783003000"  # 孙家集街道, 寿光市
@@ -82,6 +83,16 @@ class Api:
     ) -> dict[str, Any]:
         response = await self.post(query, variables, as_)
         return response.json()
+
+    async def metric(self, name: str) -> float:
+        """The value of one sample of /metrics, e.g. `x_total{code="NOT_FOUND"}` (0 if absent)."""
+        response = await self.http.get(
+            "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+        )
+        for line in response.text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.rpartition(" ")[2])
+        return 0.0
 
     async def services_sms_send(self, phone: str) -> None:
         """Send an SMS through the running app's provider."""

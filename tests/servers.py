@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import websockets
 
+from tests.factories import METRICS_TOKEN
+
 # Cheap password hashing and no address limits: the tests register many people from 127.0.0.1.
 TEST_ENV = {
     "SANNONG_ARGON2_MEMORY_KIB": "8",
@@ -59,6 +61,7 @@ async def serving(
         "SANNONG_MONGODB_URI": mongodb_uri,
         "SANNONG_DATABASE": database,
         "SANNONG_DATA_DIR": str(data_dir),
+        "SANNONG_METRICS_TOKEN": METRICS_TOKEN,
         **{f"SANNONG_{key.upper()}": value for key, value in settings.items()},
     }
     port = free_port()

@@ -1,10 +1,19 @@
 """GraphQL over HTTP, request limits and error masking."""
 
+import json
+from collections.abc import Callable
+
 import httpx
 import pytest
+import strawberry
 from starlette.applications import Starlette
+from starlette.routing import Route
 
 from sannong.api.app import create_app
+from sannong.api.errors import CodedErrors
+from sannong.api.graphql import GraphQLView
+from sannong.api.middleware import RequestObserver
+from sannong.api.schema import SannongSchema
 from sannong.db.client import open_client
 from tests.conftest import settings_for_tests, start_app
 from tests.factories import Api, codes
@@ -43,7 +52,7 @@ async def test_unparsable_json_body_is_400(api: Api) -> None:
     response = await api.http.post(
         "/graphql", content=b"{not json", headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 400
+    assert await refusal(response, 400) == "请求内容不是有效的 JSON"
 
 
 async def test_queries_work_over_get(api: Api) -> None:
@@ -55,11 +64,39 @@ async def test_queries_work_over_get(api: Api) -> None:
 async def test_mutations_are_refused_over_get(api: Api) -> None:
     response = await api.http.get("/graphql", params={"query": "mutation { logout }"})
     assert response.status_code == 405
+    assert codes(response.json()) == ["BAD_USER_INPUT"]
 
 
-async def test_batched_requests_are_refused(api: Api) -> None:
+async def refusal(response: httpx.Response, status: int) -> str:
+    """A refusal is GraphQL JSON with a code, whatever went wrong; its message."""
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert codes(body) == ["BAD_USER_INPUT"] and "data" not in body
+    return body["errors"][0]["message"]
+
+
+async def test_batched_requests_are_refused_with_a_code(api: Api) -> None:
     response = await api.http.post("/graphql", json=[{"query": "{ me { name } }"}] * 2)
-    assert response.status_code == 400
+    assert await refusal(response, 400) == "不支持批量请求，请每次发送一个操作"
+
+
+async def test_other_methods_are_refused_with_a_code(api: Api) -> None:
+    response = await api.http.put("/graphql", json={"query": "{ me { name } }"})
+    assert await refusal(response, 405) == "只支持 GET 和 POST 请求"
+    assert response.headers["allow"] == "GET, POST"
+
+
+async def test_an_unsupported_content_type_is_refused_with_a_code(api: Api) -> None:
+    response = await api.http.post(
+        "/graphql", content=b"{ me { name } }", headers={"Content-Type": "text/plain"}
+    )
+    assert await refusal(response, 415) == "不支持的内容类型，请使用 application/json"
+
+
+async def test_a_request_without_a_query_is_refused_with_a_code(api: Api) -> None:
+    assert await refusal(await api.http.post("/graphql", json={}), 400) == "请求中没有 GraphQL 查询"
+    assert await refusal(await api.http.get("/graphql"), 400) == "请求中没有 GraphQL 查询"
 
 
 async def test_introspection_is_off_outside_debug(api: Api) -> None:
@@ -68,10 +105,12 @@ async def test_introspection_is_off_outside_debug(api: Api) -> None:
     assert set(codes(response.json())) == {"BAD_USER_INPUT"}
 
 
-async def test_graphiql_is_not_served_outside_debug(api: Api) -> None:
-    response = await api.http.get("/graphql", headers={"Accept": "text/html"})
-    assert response.status_code == 400  # a GET without a query, not an IDE page
-    assert "graphiql" not in response.text.lower()
+async def test_a_browser_gets_a_page_saying_what_the_endpoint_is(api: Api) -> None:
+    response = await api.http.get("/graphql", headers={"Accept": "text/html,*/*"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "三农 GraphQL 接口" in response.text
+    assert "graphiql" not in response.text.lower()  # no IDE outside debug
 
 
 async def test_every_response_reports_its_cost(api: Api) -> None:
@@ -156,16 +195,37 @@ async def test_over_budget_is_refused_before_any_resolver_runs(cheap_budget_app:
     assert "data" not in body
 
 
-async def test_unexpected_errors_are_masked(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sannong.resolvers import regions
+@strawberry.type
+class BrokenQuery:
+    @strawberry.field
+    def broken(self) -> str:
+        # What a driver might say: its own words and a value from the request.
+        raise TypeError("limit must be an integer, not 'many' (phone 13812345678)")
 
-    # A real bug cannot be summoned on demand: a bad limit makes the driver raise TypeError
-    # with its own text, which must not reach the client.
-    monkeypatch.setattr(regions, "MAX_REGIONS", "many")
-    result = await api.gql("{ regions { name } }")
-    assert codes(result) == ["INTERNAL_SERVER_ERROR"]
-    assert result["errors"][0]["message"] == "服务器开小差了，请稍后再试"
-    assert "limit" not in str(result["errors"]) and "Traceback" not in str(result)
+
+async def test_unexpected_errors_are_masked_and_logged_by_type(
+    app: Starlette, log_lines: Callable[[], list[str]]
+) -> None:
+    schema = SannongSchema(query=BrokenQuery, extensions=[lambda: CodedErrors(debug=False)])
+    view = GraphQLView(schema, app.state.services)
+    tiny = Starlette(routes=[Route("/graphql", view)])
+    transport = httpx.ASGITransport(app=RequestObserver(tiny))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        result = (await http.post("/graphql", json={"query": "{ broken }"})).json()
+    assert result["errors"] == [
+        {
+            "message": "服务器开小差了，请稍后再试",
+            "locations": [{"line": 1, "column": 3}],
+            "path": ["broken"],
+            "extensions": {"code": "INTERNAL_SERVER_ERROR"},
+        }
+    ]
+    [line] = [json.loads(line) for line in log_lines()]
+    assert line["level"] == "ERROR" and line["errors"] == ["INTERNAL_SERVER_ERROR"]
+    [failure] = line["failures"]
+    assert failure["path"] == "broken" and failure["type"] == "TypeError"
+    assert any("test_graphql_http.py" in frame for frame in failure["at"])
+    assert "13812345678" not in str(line) and "many" not in str(line)
 
 
 async def test_chinese_is_sent_as_utf8_not_escaped(api: Api) -> None:

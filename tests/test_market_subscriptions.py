@@ -18,7 +18,7 @@ from sannong.auth import Role
 from sannong.db import Database
 from sannong.integrations.events import Topic
 from sannong.security import hash_token
-from tests.factories import PASSWORD, PROVINCE, Api, Person
+from tests.factories import METRICS_TOKEN, PASSWORD, PROVINCE, Api, Person
 from tests.market import RESPOND, create_listing, place
 
 SUBSCRIBE = "subscription { orderUpdated { status quantity buyer { id } } }"
@@ -195,7 +195,8 @@ async def test_a_replayed_order_announces_nothing(api: Api, app: Starlette, ws_u
 
 
 async def metric(http: httpx.AsyncClient, name: str) -> float:
-    text = (await http.get("/metrics")).text
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    text = (await http.get("/metrics", headers=headers)).text
     values = [line.split()[-1] for line in text.splitlines() if line.startswith(name)]
     return float(values[0]) if values else 0.0
 
@@ -217,3 +218,23 @@ async def test_metrics_count_events_published_and_delivered(
         await socket.close()
     after = [await metric(http, name) for name in (published, delivered, lag)]
     assert [b - a for a, b in zip(before, after, strict=True)] == [1, 2, 1]
+
+
+async def test_an_invalid_subscription_is_refused_with_a_code(ws_url: str) -> None:
+    protocol = websockets.Subprotocol("graphql-transport-ws")
+    async with websockets.connect(ws_url, subprotocols=[protocol]) as socket:
+        await socket.send(json.dumps({"type": "connection_init", "payload": {}}))
+        assert json.loads(await socket.recv())["type"] == "connection_ack"
+        for query, code in [
+            ("subscription { orderUpdatd { status } }", "BAD_USER_INPUT"),
+            ("subscription { orderUpdated { " + "buyer { " * 20 + "id" + " }" * 22, None),
+        ]:
+            await socket.send(
+                json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}})
+            )
+            message = await next_message(socket)
+            assert message["type"] == "error"
+            assert [e["extensions"]["code"] for e in message["payload"]] == [
+                code or "QUERY_TOO_COMPLEX"
+            ]
+            assert "Did you mean" not in str(message)

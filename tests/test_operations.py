@@ -1,10 +1,22 @@
 """/healthz, /readyz, /metrics and the logs."""
 
+import json
 import logging
+import socket
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
+import httpx
 import pytest
+from starlette.applications import Starlette
 
-from tests.factories import Api
+from sannong.api.app import create_app
+from sannong.db.client import open_client
+from tests.conftest import settings_for_tests, start_app
+from tests.factories import METRICS_TOKEN, Api, codes
+
+LOGIN = "mutation($i: LoginInput!) { login(input: $i) { token userErrors { code } } }"
+PHONE, PASSWORD = "13812345678", "Mima2026secret"
 
 
 async def test_health_and_readiness(api: Api) -> None:
@@ -13,10 +25,20 @@ async def test_health_and_readiness(api: Api) -> None:
     assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
 
 
+@pytest.fixture
+async def metrics_app(mongodb_uri: str, db_name: str, tmp_path: Path) -> AsyncIterator[Starlette]:
+    settings = settings_for_tests(database=db_name, data_dir=tmp_path, metrics_token=None)
+    application = create_app(settings, client=open_client(mongodb_uri, 1500))
+    lifespan = await start_app(application)
+    yield application
+    await lifespan.__aexit__(None, None, None)
+
+
 async def test_metrics_count_requests_errors_and_database_commands(api: Api) -> None:
     await api.gql("{ regions { name } }")
     await api.gql("{ mee }")
-    text = (await api.http.get("/metrics")).text
+    headers = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    text = (await api.http.get("/metrics", headers=headers)).text
     assert 'sannong_http_requests_total{method="POST",path="/graphql",status="200"}' in text
     assert 'sannong_graphql_errors_total{code="BAD_USER_INPUT"}' in text
     assert 'sannong_db_commands_total{command="find"}' in text
@@ -39,3 +61,91 @@ async def test_logs_carry_no_phone_numbers_or_tokens(
     assert "request" in logged
     assert person.phone not in logged
     assert person.token not in logged
+
+
+async def test_metrics_are_only_for_the_bearer_of_the_token(
+    metrics_app: Starlette, api: Api
+) -> None:
+    assert (await api.http.get("/metrics")).status_code == 401
+    wrong = await api.http.get("/metrics", headers={"Authorization": "Bearer guess"})
+    assert wrong.status_code == 401
+    transport = httpx.ASGITransport(app=metrics_app)  # no token configured: not served
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        assert (await http.get("/metrics")).status_code == 404
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_metrics_can_be_served_on_a_loopback_port_of_their_own(
+    mongodb_uri: str, db_name: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    settings = settings_for_tests(
+        database=db_name, data_dir=tmp_path, metrics_port=port, metrics_token=None
+    )
+    app = create_app(settings, client=open_client(mongodb_uri, 1500))
+    lifespan = await start_app(app)
+    try:
+        async with httpx.AsyncClient() as http:
+            scraped = await http.get(f"http://127.0.0.1:{port}/metrics")
+        assert "sannong_http_requests_total" in scraped.text
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            assert (await http.get("/metrics")).status_code == 404
+    finally:
+        await lifespan.__aexit__(None, None, None)
+
+
+def graphql_lines(lines: list[str]) -> list[dict]:
+    return [
+        entry
+        for entry in map(json.loads, lines)
+        if entry["message"] == "request" and entry.get("path") == "/graphql"
+    ]
+
+
+async def test_a_failed_login_with_malformed_input_logs_one_line_without_secrets(
+    api: Api, log_lines: Callable[[], list[str]]
+) -> None:
+    # An input field too many: coercion fails, and the error quotes the whole input.
+    malformed = {"i": {"phone": PHONE, "password": PASSWORD, "remember": True}}
+    response = await api.http.post(
+        "/graphql", json={"query": LOGIN, "variables": malformed, "operationName": None}
+    )
+    assert codes(response.json()) == ["BAD_USER_INPUT"]
+    arguments = f'phone: "{PHONE}", password: "{PASSWORD}", x: 1'
+    inline = f"mutation SignIn {{ login(input: {{ {arguments} }}) {{ token }} }}"
+    assert codes(await api.gql(inline)) == ["BAD_USER_INPUT"]
+    logged = "\n".join(log_lines())
+    assert PHONE not in logged and PASSWORD not in logged
+    assert "Traceback" not in logged
+    lines = graphql_lines(log_lines())
+    assert len(lines) == 2 == len(log_lines())  # one line per request, nothing else
+    assert [line["errors"] for line in lines] == [["BAD_USER_INPUT"], ["BAD_USER_INPUT"]]
+    assert lines[1]["operation"] == "SignIn" and len(lines[1]["document"]) == 16
+    assert "failures" not in lines[0]
+
+
+async def test_a_login_while_the_database_is_down_logs_no_secrets_and_no_traceback(
+    tmp_path: Path, log_lines: Callable[[], list[str]]
+) -> None:
+    nobody = f"mongodb://127.0.0.1:{free_port()}/?directConnection=true"
+    app = create_app(settings_for_tests(data_dir=tmp_path), client=open_client(nobody, 300))
+    lifespan = await start_app(app)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            arguments = f'phone: "{PHONE}", password: "{PASSWORD}"'
+            inline = f"mutation {{ login(input: {{ {arguments} }}) {{ token }} }}"
+            response = await http.post("/graphql", json={"query": inline})
+        assert codes(response.json()) == ["SERVICE_UNAVAILABLE"]
+    finally:
+        await lifespan.__aexit__(None, None, None)
+    logged = "\n".join(log_lines())
+    assert PHONE not in logged and PASSWORD not in logged
+    assert [line["errors"] for line in graphql_lines(log_lines())] == [["SERVICE_UNAVAILABLE"]]
+    assert "Traceback" not in logged and "exception" not in logged

@@ -2,19 +2,21 @@
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import aiohttp
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from sannong import text
+from sannong import signing, text
 from sannong.api.documents import TrustedDocuments
 from sannong.api.graphql import GraphQLView
 from sannong.api.middleware import BodyLimit, RequestObserver
@@ -49,9 +51,23 @@ async def _ensure_indexes_when_reachable(services: Services) -> None:
             delay = min(delay * 2, 30.0)
 
 
+def _serve_metrics_on_loopback(port: int | None) -> Any:
+    """Metrics on 127.0.0.1:port for a scraper on the same machine. With several workers
+    the first one to start binds the port; the others log that it is taken."""
+    if port is None:
+        return None
+    try:
+        server, _ = start_http_server(port, addr="127.0.0.1")
+    except OSError:
+        log.warning("metrics port taken, probably by another worker", extra={"port": port})
+        return None
+    return server
+
+
 def create_app(settings: Settings | None = None, client: Client | None = None) -> Starlette:
     settings = settings or get_settings()
     configure_logging()
+    signing.use_key(signing.load_key(settings))
     if client is None and settings.mongodb_uri is None:
         raise RuntimeError("SANNONG_MONGODB_URI is not set; start with `sannong serve`")
     client = client or open_client(settings.mongodb_uri or "", settings.db_timeout_ms)
@@ -85,6 +101,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
         await services.events.start()
         app.state.services = services
+        metrics_server = _serve_metrics_on_loopback(settings.metrics_port)
         try:
             yield
         finally:
@@ -92,6 +109,9 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
             # An index build cut off mid-command leaves its connection behind: let it finish.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(indexing), SHUTDOWN_GRACE_SECONDS)
+            if metrics_server is not None:
+                metrics_server.shutdown()
+                metrics_server.server_close()
             indexing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await indexing
@@ -110,6 +130,17 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         return JSONResponse({"status": "ready"})
 
     async def metrics(request: Request) -> Response:
+        """Only to the bearer of `metrics_token`; without one, not on the public port."""
+        token = settings.metrics_token
+        if token is None:
+            return JSONResponse({"error": "not found"}, status_code=404)
+        expected = f"Bearer {token.get_secret_value()}".encode()
+        if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected):
+            return JSONResponse(
+                {"error": "指标需要令牌"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     async def media(request: Request) -> Response:
@@ -130,7 +161,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
 
     return Starlette(
         routes=[
-            Route("/graphql", view, methods=["GET", "POST"]),
+            Route("/graphql", view),  # the view answers other methods with a coded 405
             WebSocketRoute("/graphql", view),
             Route("/media/{name}", media),
             Route("/healthz", healthz),

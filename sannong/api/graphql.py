@@ -9,7 +9,10 @@
 - multipart uploads (photos) only with a preflight header and a bearer token:
   a browser sends multipart/form-data cross-site without a CORS preflight, so
   the header proves the request comes from our own code (CSRF);
-- subscriptions over graphql-transport-ws (the token in `connection_init`).
+- subscriptions over graphql-transport-ws (the token in `connection_init`);
+- every refusal, down to a wrong method or content type, is GraphQL JSON with a
+  code; a browser opening the endpoint outside debug gets a short page saying
+  what it is.
 """
 
 import hashlib
@@ -18,7 +21,8 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -35,9 +39,46 @@ GRAPHQL_RESPONSE = "application/graphql-response+json"
 PREFLIGHT_HEADERS = ("graphql-preflight", "apollo-require-preflight", "x-apollo-operation-name")
 
 
+# Strawberry's plain-text refusals, in Chinese; GraphQL-over-HTTP wants 415 for the media type.
+_REFUSALS: dict[str, tuple[int, str]] = {
+    "GraphQL only supports GET and POST requests.": (405, "只支持 GET 和 POST 请求"),
+    "Batching is not enabled": (400, "不支持批量请求，请每次发送一个操作"),
+    "Unsupported content type": (415, "不支持的内容类型，请使用 application/json"),
+    "No GraphQL query found in the request": (400, "请求中没有 GraphQL 查询"),
+    "Unable to parse request body as JSON": (400, "请求内容不是有效的 JSON"),
+}
+_CODES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}
+ENDPOINT_PAGE = """<!doctype html>
+<html lang="zh-CN"><meta charset="utf-8"><title>三农 GraphQL 接口</title>
+<body style="font-family: sans-serif; max-width: 36em; margin: 3em auto; line-height: 1.6">
+<h1>三农 GraphQL 接口</h1>
+<p>这里是三农平台的数据接口，供手机应用和网页调用，不能在浏览器中直接浏览。</p>
+<p>请打开<a href="/">三农平台首页</a>。开发者请用 POST 发送 GraphQL 请求
+（Content-Type: application/json）。</p>
+</body></html>
+"""
+
+
 def _refuse(status: int, message: str, code: str) -> Response:
     body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
-    return Response(body, status_code=status, media_type="application/json")
+    headers = {"Allow": "GET, POST"} if status == 405 else None
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _coded_refusal(error: HTTPException) -> Response:
+    status, message = _REFUSALS.get(error.reason, (error.status_code, error.reason))
+    if message.isascii():
+        message = "请求无效"  # a reason of strawberry's not translated above (ours are Chinese)
+    return _refuse(status, message, _CODES.get(status, "BAD_USER_INPUT"))
+
+
+def _opened_in_a_browser(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and "query" not in request.query_params
+        and "documentId" not in request.query_params
+        and "text/html" in request.headers.get("accept", "")
+    )
 
 
 async def _upload_refusal(request: Request, context: Context) -> Response | None:
@@ -69,6 +110,17 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.services = services
         self.documents = documents or TrustedDocuments({})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as error:
+            response = _coded_refusal(error)
+        await response(scope, receive, send)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return (
@@ -120,6 +172,8 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def _run(self, request: Any) -> Any:
         if isinstance(request, Request):
+            if self.graphql_ide is None and _opened_in_a_browser(request):
+                return HTMLResponse(ENDPOINT_PAGE)
             request.state.context = Context(services=self.services, request=request)
             if refusal := await _upload_refusal(request, request.state.context):
                 return refusal

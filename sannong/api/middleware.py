@@ -1,5 +1,6 @@
 """ASGI middleware: request body cap, metrics and one structured log line per request."""
 
+import contextlib
 import logging
 import time
 from typing import Any
@@ -9,6 +10,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sannong.api.metrics import LATENCY, REQUESTS
 from sannong.db.client import count_commands
+from sannong.logs import failure
 
 log = logging.getLogger("sannong.http")
 
@@ -79,7 +81,9 @@ async def _send_too_large(send: Send) -> None:
 
 
 class RequestObserver:
-    """Counts, times and logs each request; never logs bodies, tokens or phone numbers."""
+    """Counts, times and logs each request in one line; never logs bodies, tokens or phone
+    numbers. A GraphQL request adds its operation's name, digest and error codes
+    (`sannong.api.errors`); an exception escaping the app adds its type and frames."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -99,14 +103,21 @@ class RequestObserver:
             await send(message)
 
         started = time.perf_counter()
+        fields: dict[str, Any] = {}
         with count_commands() as tally:
             try:
                 await self.app(scope, receive, observing_send)
+            except Exception as error:
+                fields["failures"] = [failure(error)]
+                raise
             finally:
                 elapsed = time.perf_counter() - started
                 REQUESTS.labels(path, scope["method"], str(status["code"])).inc()
                 LATENCY.labels(path).observe(elapsed)
-                log.info(
+                with contextlib.suppress(KeyError, TypeError):
+                    fields = scope["state"]["graphql"] | fields
+                log.log(
+                    logging.ERROR if "failures" in fields else logging.INFO,
                     "request",
                     extra={
                         "method": scope["method"],
@@ -114,6 +125,7 @@ class RequestObserver:
                         "status": status["code"],
                         "ms": round(elapsed * 1000, 1),
                         "db_commands": tally.count,
+                        **fields,
                     },
                 )
 

@@ -1,16 +1,24 @@
 """Assembles the one schema from the domains' query and mutation types."""
 
+import inspect
 from collections.abc import Callable
+from typing import Annotated, Any
 
 import strawberry
+from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.cast import cast as strawberry_cast
 
 from sannong.api.errors import CodedErrors
-from sannong.api.limits import RequestLimits
+from sannong.api.limits import Limits, RequestValidation
+from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
 from sannong.resolvers.articles import ArticleMutation, ArticleQuery
@@ -42,32 +50,76 @@ MUTATIONS: tuple[type, ...] = (
 SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription,)
 
 
+async def _node(
+    info: strawberry.Info,
+    id: Annotated[relay.GlobalID, strawberry.argument(description="The ID of the object.")],
+) -> relay.Node | None:
+    """One NOT_FOUND for every ID that names no visible object, whatever its type name:
+    a made-up type, the `Node` interface itself, another kind of type, a missing or
+    hidden object all answer alike, so the answer tells nothing about the schema."""
+    definition = info.schema.get_type_by_name(id.type_name)
+    node_type = definition.origin if isinstance(definition, StrawberryObjectDefinition) else None
+    if (
+        node_type is None
+        or definition.is_interface  # type: ignore[union-attr]
+        or not (isinstance(node_type, type) and issubclass(node_type, relay.Node))
+    ):
+        raise NotFound()
+    found = node_type.resolve_node(id.node_id, info=info, required=False)
+    if inspect.isawaitable(found):
+        found = await found
+    if found is None:
+        raise NotFound()
+    return strawberry_cast(node_type, found)
+
+
 def _query_type() -> type:
-    # `relay.node()` is bound to the first schema it joins: a new one for every schema.
     @strawberry.type
     class NodeQuery:
-        node: relay.Node | None = relay.node(description="Any object by its global ID")
+        node: relay.Node | None = strawberry.field(
+            resolver=_node, description="Any object by its global ID"
+        )
 
     return merge_types("Query", (NodeQuery, *QUERIES))
 
 
+class _HiddenSuggestions(StrawberryGraphQLCoreExecutionContext):
+    """Variable coercion without "Did you mean …" (enum values, input fields)."""
+
+    @classmethod
+    def build(cls, *args: Any, **kwargs: Any) -> Any:
+        return super().build(*args, **{**kwargs, "hide_suggestions": True})
+
+
+class SannongSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # Strawberry's default logs each error with the query text and variables;
+        # `CodedErrors` logs through the JSON logger instead (see `sannong.api.errors`).
+        return None
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
+    limits = Limits(
+        max_depth=settings.max_depth,
+        max_aliases=settings.max_aliases,
+        max_cost=settings.max_cost,
+        max_fields=settings.max_fields,
+    )
     # Factories: each request gets fresh extension instances (they keep per-request state).
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: RequestLimits(
-            max_depth=settings.max_depth,
-            max_aliases=settings.max_aliases,
-            max_cost=settings.max_cost,
-        ),
+        lambda: RequestValidation(limits=limits, hide_suggestions=not settings.debug),
         lambda: CodedErrors(debug=settings.debug),
     ]
     if not settings.debug:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return strawberry.Schema(
+    return SannongSchema(
         query=_query_type(),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not settings.debug),
+        execution_context_class=None if settings.debug else _HiddenSuggestions,
     )

@@ -1,8 +1,9 @@
 """One keyset pagination helper for every feed: sort key + `_id`, never skip/offset.
 
-The cursor is an opaque base64 of `[sort value, _id]`. A decoded cursor is
-checked to hold two plain values before it goes into a filter, so a crafted
-cursor can never carry an operator.
+The cursor is an opaque base64 of `[sort value, _id]` and its signature
+(`sannong.signing`): a cursor the server did not make is refused before it is
+decoded, so a forged one cannot reach the decoder or a filter. A decoded cursor
+is still checked to hold two plain values before it goes into a filter.
 """
 
 import base64
@@ -13,6 +14,7 @@ from typing import Any
 
 from bson import ObjectId, json_util
 
+from sannong import signing
 from sannong.db import Collection
 from sannong.errors import BadUserInput
 
@@ -38,13 +40,16 @@ def page_size(first: int | None) -> int:
 
 
 def encode_cursor(value: Any, _id: Any) -> str:
-    raw = json_util.dumps([value, _id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    body = base64.urlsafe_b64encode(json_util.dumps([value, _id]).encode()).rstrip(b"=")
+    return f"{body.decode()}.{signing.sign(body)}"
 
 
 def decode_cursor(cursor: str) -> tuple[Any, Any]:
+    body, _, signature = cursor.encode().rpartition(b".")
+    if not body or not signing.verify(body, signature):
+        raise BadUserInput("分页游标无效", field="after")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        raw = base64.urlsafe_b64decode(body + b"=" * (-len(body) % 4))
         value = json_util.loads(raw)
     except (binascii.Error, ValueError, UnicodeDecodeError) as error:
         raise BadUserInput("分页游标无效", field="after") from error

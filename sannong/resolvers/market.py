@@ -11,7 +11,7 @@ from sannong.context import Context
 from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Forbidden
 from sannong.integrations.events import Event, Topic
-from sannong.money import yuan_to_fen
+from sannong.money import MAX_FEN, yuan_to_fen
 from sannong.rules import market as rules
 from sannong.rules.market import ListingDraft, ListingStatus, OrderStatus
 from sannong.text import query_tokens
@@ -96,7 +96,7 @@ class MarketQuery:
         for bound, value in (("$gte", filter.min_price), ("$lte", filter.max_price)):
             if value is not None:
                 fen = yuan_to_fen(value)
-                if fen is None or fen < 0:
+                if fen is None or not 0 <= fen < MAX_FEN:
                     raise BadUserInput("价格范围无效", field="filter")
                 prices[bound] = fen
         if prices:
