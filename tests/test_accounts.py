@@ -153,6 +153,29 @@ async def test_login_is_throttled_per_phone(api: Api) -> None:
     assert result["data"] is None
 
 
+async def test_concurrent_wrong_passwords_cannot_all_pass_the_phone_limit(api: Api) -> None:
+    """Each attempt is claimed before its password is checked, so of ten concurrent
+    guesses only the five the limit allows reach argon2."""
+    await api.gql(REGISTER, {"i": register_input()})
+    checked = 'sannong_password_checks_total{hash="account"}'
+    before = await api.metric(checked)
+    guesses = await asyncio.gather(
+        *(
+            api.gql(LOGIN, {"i": {"phone": "13812345678", "password": f"wrong2026{n}"}})
+            for n in range(10)
+        )
+    )
+    assert sorted(c for g in guesses for c in codes(g)) == ["RATE_LIMITED"] * 5
+    assert await api.metric(checked) - before == 5
+
+
+async def test_a_successful_login_does_not_count_against_the_phone(api: Api) -> None:
+    await api.gql(REGISTER, {"i": register_input()})
+    for _ in range(6):
+        result = await api.gql(LOGIN, {"i": {"phone": "13812345678", "password": "zhongdi2026"}})
+        assert result["data"]["login"]["token"]
+
+
 async def test_aliased_logins_in_one_request_each_count(api: Api) -> None:
     await api.gql(REGISTER, {"i": register_input()})
     fields = " ".join(

@@ -194,3 +194,32 @@ async def test_an_order_is_seen_only_by_its_buyer_and_seller(api: Api) -> None:
         assert result["data"]["node"] == expected
     meddling = await api.gql(RESPOND, {"i": {"orderId": order["id"], "accept": True}}, as_=stranger)
     assert codes(meddling) == ["FORBIDDEN"]
+
+
+async def test_fifty_concurrent_replays_of_one_key_all_answer_the_one_order(api: Api) -> None:
+    seller, buyer = await api.person(), await api.person()
+    others = [await api.person() for _ in range(10)]
+    listing = await create_listing(api, seller, quantity=12)
+    key = new_key()
+    replays = [place(api, buyer, listing["id"], 2, key) for _ in range(50)]
+    # While the replays race, ten other buyers take one each: 2 + 10 fits in 12.
+    everyone = await asyncio.gather(*replays, *(place(api, o, listing["id"]) for o in others))
+    answers = [r["data"]["placeOrder"] for r in everyone]
+    replayed, bought = answers[:50], answers[50:]
+    assert [a["userErrors"] for a in replayed] == [[]] * 50
+    assert len({a["order"]["id"] for a in replayed}) == 1
+    assert [a["userErrors"] for a in bought] == [[]] * 10
+    doc = await _stock(api, listing["id"])
+    assert doc["quantityAvailable"] == 0
+    assert await api.db.orders.count_documents({"listingId": doc["_id"]}) == 11
+
+
+async def test_the_buyer_accepting_their_own_order_is_told_only_the_seller_may(
+    api: Api,
+) -> None:
+    seller, buyer = await api.person(), await api.person()
+    listing = await create_listing(api, seller)
+    order = (await place(api, buyer, listing["id"]))["data"]["placeOrder"]["order"]
+    result = await api.gql(RESPOND, {"i": {"orderId": order["id"], "accept": True}}, as_=buyer)
+    assert codes(result) == ["FORBIDDEN"]
+    assert result["errors"][0]["message"] == "只有卖家可以接受或拒绝订单"

@@ -152,3 +152,15 @@ async def test_only_the_owner_removes_an_alert(api: Api) -> None:
     removed = await api.gql(remove, {"i": {"id": alert_id}}, as_=farmer)
     assert removed["data"]["removePriceAlert"]["removedId"] == alert_id
     assert (await api.gql("{ myPriceAlerts { id } }", as_=farmer))["data"]["myPriceAlerts"] == []
+
+
+async def test_an_alert_is_a_node_for_its_owner_only(api: Api) -> None:
+    farmer, neighbour = await api.person(), await api.person()
+    created = await api.gql(SET_ALERT, alert_input(), as_=farmer)
+    alert_id = created["data"]["setPriceAlert"]["priceAlert"]["id"]
+    query = """query($id: ID!) { node(id: $id) { id ... on PriceAlert { threshold } } }"""
+    mine = await api.gql(query, {"id": alert_id}, as_=farmer)
+    assert mine["data"]["node"] == {"id": alert_id, "threshold": "2.50"}
+    theirs = await api.gql(query, {"id": alert_id}, as_=neighbour)
+    assert theirs["data"]["node"] is None
+    assert codes(theirs) == ["NOT_FOUND"]
