@@ -14,9 +14,10 @@ from sannong.settings import Settings, get_settings
 
 
 @contextmanager
-def database_uri(settings: Settings) -> Iterator[str]:
+def database_uri(settings: Settings, *, supervise: bool = False) -> Iterator[str]:
     """The configured MongoDB, the embedded server of a running `sannong serve`, or an
-    embedded server started for as long as the block runs."""
+    embedded server started for as long as the block runs (restarted if it dies when
+    `supervise`)."""
     if settings.mongodb_uri:
         yield settings.mongodb_uri
         return
@@ -28,6 +29,8 @@ def database_uri(settings: Settings) -> Iterator[str]:
 
     server = EmbeddedServer(path=settings.data_dir / "sannong.sqlite", port=settings.embedded_port)
     uri = server.start()
+    if supervise:
+        server.supervise()
     try:
         yield uri
     finally:
@@ -49,8 +52,11 @@ def _exit_on_sigterm() -> None:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from sannong.logs import configure_logging
+
+    configure_logging()  # the supervisor of the embedded database logs before the app starts
     _exit_on_sigterm()
-    with database_uri(settings) as uri:
+    with database_uri(settings, supervise=True) as uri:
         os.environ["SANNONG_MONGODB_URI"] = uri  # the workers read it
         get_settings.cache_clear()
         print(f"Sannong 正在运行: http://{args.host}:{args.port}/graphql", flush=True)
@@ -66,9 +72,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def _with_db[T](settings: Settings, uri: str, work: "callable[..., T]") -> T:  # type: ignore[valid-type]
-    from sannong.db.client import open_client
+    from sannong.db.client import open_command_client
 
-    client = open_client(uri, settings.db_timeout_ms)
+    client = open_command_client(uri)
     try:
         return await work(client[settings.database])
     finally:
@@ -76,19 +82,36 @@ async def _with_db[T](settings: Settings, uri: str, work: "callable[..., T]") ->
 
 
 def seed(args: argparse.Namespace, settings: Settings) -> None:
+    import time
+
+    from sannong.logs import configure_logging
     from sannong.security import Passwords
-    from sannong.seed import DEMO_ACCOUNTS, is_empty
+    from sannong.seed import DEMO_ACCOUNTS, needs_seed
     from sannong.seed import seed as run_seed
+    from sannong.seed.progress import LogProgress, Progress, TerminalProgress
+
+    configure_logging()
+    progress: Progress = TerminalProgress() if sys.stderr.isatty() else LogProgress()
+    started = time.monotonic()
 
     async def work(db) -> bool:  # type: ignore[no-untyped-def]
-        if args.if_empty and not await is_empty(db):
+        if args.if_empty and not args.reset and not await needs_seed(db):
             return False
-        await run_seed(db, Passwords(settings), reset=args.reset, price_days=args.price_days)
+        await run_seed(
+            db,
+            Passwords(settings),
+            reset=args.reset,
+            price_days=args.price_days,
+            progress=progress,
+        )
         return True
 
     with database_uri(settings) as uri:
         seeded = asyncio.run(_with_db(settings, uri, work))
-    print("演示数据已写入" if seeded else "数据库已有数据，跳过演示数据")
+    if seeded:
+        print(f"演示数据已写入（用时 {time.monotonic() - started:.0f} 秒）")
+    else:
+        print("数据库已有数据，跳过演示数据")
     print("演示账号 (demo accounts):")
     for account in DEMO_ACCOUNTS:
         print(
@@ -204,7 +227,11 @@ def main(argv: list[str] | None = None) -> None:
 
     p = commands.add_parser("seed", help="write the demo data (idempotent)")
     p.add_argument("--reset", action="store_true", help="drop every collection first")
-    p.add_argument("--if-empty", action="store_true", help="only when the database is empty")
+    p.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="only into an empty database, or to finish a demo seed that was stopped",
+    )
     p.add_argument("--price-days", type=int, default=180, help="days of demo price history")
     p.set_defaults(run=seed)
 

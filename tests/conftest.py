@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from starlette.applications import Starlette
 
 from sannong.api.app import create_app
-from sannong.db.client import open_client
+from sannong.db.client import open_client, open_command_client
 from sannong.db.embedded import EmbeddedServer
 from sannong.db.indexes import ensure_indexes
 from sannong.seed.regions import seed_regions
@@ -49,7 +49,7 @@ def mongodb_uri() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 async def mongo_client(mongodb_uri: str) -> AsyncIterator[AsyncMongoClient]:
-    client = open_client(mongodb_uri, 5000)
+    client = open_command_client(mongodb_uri)  # test set-up: patient, like the seed
     yield client
     await client.close()
 

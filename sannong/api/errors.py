@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterator
 
 from graphql import GraphQLError
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
 
@@ -37,7 +37,10 @@ def classify(error: GraphQLError, *, debug: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, ApiError):
         return error
-    if isinstance(original, ConnectionFailure):  # server selection timeouts included
+    # Server selection and operation timeouts included: a hung database is a down one.
+    if isinstance(original, ConnectionFailure) or (
+        isinstance(original, PyMongoError) and original.timeout
+    ):
         return _coded(error, ErrorCode.SERVICE_UNAVAILABLE, ServiceUnavailable.default_message)
     if error.path is None or isinstance(original, GlobalIDValueError):
         # Parse, validation and coercion errors describe the request itself.

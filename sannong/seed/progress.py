@@ -1,0 +1,104 @@
+"""What the seed is writing, as it writes it: a bar on a terminal, one log line per step otherwise.
+
+The steps do not know how they are shown. The batch writers report to the step
+running in the current task through a context variable:
+
+    with progress.step("价格"):
+        await upsert_all(db.prices, documents)   # counts itself into the step
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from typing import Protocol
+
+from tqdm import tqdm
+
+log = logging.getLogger("sannong.seed")
+
+
+class Step(Protocol):
+    def expect(self, count: int) -> None:
+        """More documents are coming in this step."""
+
+    def advance(self, count: int) -> None:
+        """Documents written."""
+
+
+class Progress(Protocol):
+    def step(self, label: str) -> AbstractContextManager[Step]:
+        """The step being written, from start to end."""
+
+
+_current: ContextVar[Step | None] = ContextVar("seed_step", default=None)
+
+
+def expect(count: int) -> None:
+    if (step := _current.get()) is not None:
+        step.expect(count)
+
+
+def advance(count: int) -> None:
+    if (step := _current.get()) is not None:
+        step.advance(count)
+
+
+class _Counted:
+    def __init__(self) -> None:
+        self.expected = self.written = 0
+
+    def expect(self, count: int) -> None:
+        self.expected += count
+
+    def advance(self, count: int) -> None:
+        self.written += count
+
+
+class LogProgress:
+    """One line per finished step: what, how many documents, how long."""
+
+    @contextmanager
+    def step(self, label: str) -> Iterator[Step]:
+        counted = _Counted()
+        token = _current.set(counted)
+        started = time.perf_counter()
+        try:
+            yield counted
+        finally:
+            _current.reset(token)
+        log.info(
+            "seed step done",
+            extra={
+                "step": label,
+                "documents": counted.written,
+                "seconds": round(time.perf_counter() - started, 2),
+            },
+        )
+
+
+class _Bar:
+    def __init__(self, bar: tqdm) -> None:  # type: ignore[type-arg]
+        self.bar = bar
+
+    def expect(self, count: int) -> None:
+        self.bar.total = (self.bar.total or 0) + count
+        self.bar.refresh()
+
+    def advance(self, count: int) -> None:
+        self.bar.update(count)
+
+
+class TerminalProgress:
+    """A tqdm bar per step on stderr: the step, documents written of expected, rate."""
+
+    @contextmanager
+    def step(self, label: str) -> Iterator[Step]:
+        with tqdm(desc=f"写入{label}", total=0, unit="条", leave=True, dynamic_ncols=True) as bar:
+            counted = _Bar(bar)
+            token = _current.set(counted)
+            try:
+                yield counted
+            finally:
+                _current.reset(token)
