@@ -126,13 +126,22 @@ def export_schema(args: argparse.Namespace, settings: Settings) -> None:
     sys.stdout.write(build_schema(settings).as_str() + "\n")
 
 
+ROLE_NAMES = {"EXPERT": "专家", "TOWNSHIP_ADMIN": "乡镇管理员", "PLATFORM_ADMIN": "平台管理员"}
+
+
 def create_admin(args: argparse.Namespace, settings: Settings) -> None:
     from sannong.auth import Role
-    from sannong.rules.accounts import create_user
+    from sannong.rules.accounts import create_user, scope_problem
     from sannong.security import Passwords
     from sannong.types.common import UserErrors
     from sannong.validation import Checks
 
+    role = Role(args.role)
+    administers = role in (Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN)
+    if administers and not args.region:
+        sys.exit(f"{ROLE_NAMES[role.value]}需要 --region（管理的地区代码）")
+    if not args.village and not args.region:
+        sys.exit("请用 --village 给出所在村的地区代码")
     password = os.environ.get("SANNONG_ADMIN_PASSWORD") or getpass.getpass("密码: ")
     checks = Checks()
     phone = checks.phone("phone", args.phone)
@@ -142,10 +151,12 @@ def create_admin(args: argparse.Namespace, settings: Settings) -> None:
         sys.exit("; ".join(error.message for error in checks.errors))
 
     async def work(db):  # type: ignore[no-untyped-def]
-        scope = await db.regions.find_one({"_id": args.region})
+        scope = await db.regions.find_one({"_id": args.region}) if administers else None
         village = await db.regions.find_one({"_id": args.village or args.region})
-        if scope is None or village is None:
+        if village is None or (administers and scope is None):
             sys.exit("地区不存在，请先运行 sannong seed 或检查地区代码")
+        if problem := scope_problem(role, scope):  # the same rule as grantRole
+            sys.exit(problem)
         try:
             await create_user(
                 db,
@@ -154,7 +165,7 @@ def create_admin(args: argparse.Namespace, settings: Settings) -> None:
                 password=password,
                 name=name or "",
                 village=village,
-                role=Role.PLATFORM_ADMIN,
+                role=role,
                 scope=scope,
             )
         except UserErrors as failed:
@@ -162,7 +173,8 @@ def create_admin(args: argparse.Namespace, settings: Settings) -> None:
 
     with database_uri(settings) as uri:
         asyncio.run(_with_db(settings, uri, work))
-    print(f"已创建平台管理员 {name}，管理地区 {args.region}")
+    where = f"，管理地区 {args.region}" if administers else ""
+    print(f"已创建{ROLE_NAMES[role.value]} {name}{where}")
 
 
 def _progress_bar(done: int, total: int) -> None:
@@ -240,12 +252,18 @@ def main(argv: list[str] | None = None) -> None:
 
     p = commands.add_parser(
         "create-admin",
-        help="create a platform admin (password from SANNONG_ADMIN_PASSWORD or a prompt)",
+        help="create an expert, township admin or platform admin "
+        "(password from SANNONG_ADMIN_PASSWORD or a prompt)",
     )
     p.add_argument("--phone", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--region", required=True, help="division code of the region administered")
-    p.add_argument("--village", help="division code of the admin's own village")
+    p.add_argument("--role", choices=list(ROLE_NAMES), default="PLATFORM_ADMIN")
+    p.add_argument(
+        "--region",
+        help="division code of the region administered: a township for TOWNSHIP_ADMIN, "
+        "a county or above for PLATFORM_ADMIN; experts administer none",
+    )
+    p.add_argument("--village", help="division code of the account's own village")
     p.set_defaults(run=create_admin)
 
     p = commands.add_parser(

@@ -14,7 +14,7 @@ from sannong.context import Context
 from sannong.errors import RateLimited
 from sannong.loaders.accounts import UserById
 from sannong.resolvers.regions import load_region
-from sannong.rules.accounts import create_user
+from sannong.rules.accounts import create_user, scope_problem
 from sannong.types.accounts import (
     AuthPayload,
     GrantRoleInput,
@@ -208,14 +208,10 @@ async def _grant_scope(
     if input.region_id is None:
         checks.fail("regionId", "请选择管理的地区", UserErrorCode.REQUIRED)
         return None
-    level = RegionLevel.TOWNSHIP if input.role is Role.TOWNSHIP_ADMIN else None
-    region = await load_region(info, input.region_id, checks, "regionId", level=level)
-    if (
-        region is not None
-        and input.role is Role.PLATFORM_ADMIN
-        and region["level"] in (RegionLevel.TOWNSHIP.value, RegionLevel.VILLAGE.value)
-    ):
-        checks.fail("regionId", "平台管理员应管理县级或以上地区", UserErrorCode.INVALID)
+    region = await load_region(info, input.region_id, checks, "regionId")
+    problem = scope_problem(input.role, region) if region is not None else None
+    if problem is not None:
+        checks.fail("regionId", problem, UserErrorCode.INVALID)
     return region
 
 

@@ -10,6 +10,23 @@ from sannong.auth import Role
 from sannong.security import Passwords
 from sannong.types.common import UserErrorCode, UserErrors
 
+BELOW_COUNTY = ("TOWNSHIP", "VILLAGE")
+
+
+def scope_problem(role: Role, scope: dict[str, Any] | None) -> str | None:
+    """Why `scope` cannot be the region an account of `role` administers, or None
+    (`grantRole` and `sannong create-admin`). A township admin administers one
+    township, a platform admin a county or more; farmers and experts nothing."""
+    if role not in (Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN):
+        return None
+    if scope is None:
+        return "请选择管理的地区"
+    if role is Role.TOWNSHIP_ADMIN and scope["level"] != "TOWNSHIP":
+        return "乡镇管理员应管理乡镇（街道）一级的地区"
+    if role is Role.PLATFORM_ADMIN and scope["level"] in BELOW_COUNTY:
+        return "平台管理员应管理县级或以上地区"
+    return None
+
 
 async def create_user(
     db: AsyncDatabase,
