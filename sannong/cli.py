@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import getpass
+import logging
 import os
 import signal
 import socket
@@ -106,8 +107,14 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
         )
         return True
 
-    with database_uri(settings) as uri:
-        seeded = asyncio.run(_with_db(settings, uri, work))
+    from pymongo.errors import PyMongoError
+
+    try:
+        with database_uri(settings) as uri:
+            seeded = asyncio.run(_with_db(settings, uri, work))
+    except PyMongoError as error:
+        logging.getLogger("sannong.seed").error("seed failed", exc_info=error)
+        sys.exit("写入演示数据失败：数据库多次没有响应。再次运行 make run 会接着写完。")
     if seeded:
         print(f"演示数据已写入（用时 {time.monotonic() - started:.0f} 秒）")
     else:

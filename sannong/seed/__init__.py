@@ -82,7 +82,7 @@ def _steps(
         SeedStep("follows", "关注的商品", lambda: follow_demo_commodities(db, phones[Role.FARMER])),
         SeedStep("articles", "农技文章", lambda: seed_articles(db, phones[Role.EXPERT])),
         SeedStep("alerts", "预警", lambda: seed_alerts(db)),
-        SeedStep("prices", f"{price_days} 天的价格", lambda: seed_prices(db, days=price_days)),
+        SeedStep("prices", f"价格（{price_days} 天）", lambda: seed_prices(db, days=price_days)),
         SeedStep("market", "农户、商品和订单", lambda: seed_market(db, passwords, anchor=anchor)),
     ]
 

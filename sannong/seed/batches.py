@@ -86,13 +86,12 @@ async def create_then_fill(
     skeletons and filling them. The end state is `upsert_all`'s; a seed stopped in
     between is finished by the next run (readers meanwhile see months without reports).
     """
-    progress.expect(len(documents))
+    progress.expect(2 * len(documents))  # two writes per document
     await _write_in_batches(
         collection,
         documents,
         lambda doc: UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": skeleton(doc)}, True),
     )
-    progress.expect(len(documents))
     await _write_in_batches(
         collection, documents, lambda doc: UpdateOne({"_id": doc["_id"]}, {"$set": doc})
     )

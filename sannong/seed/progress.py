@@ -8,6 +8,7 @@ running in the current task through a context variable:
 """
 
 import logging
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -57,7 +58,7 @@ class _Counted:
 
 
 class LogProgress:
-    """One line per finished step: what, how many documents, how long."""
+    """One line per finished step: what, how many writes, how long."""
 
     @contextmanager
     def step(self, label: str) -> Iterator[Step]:
@@ -72,33 +73,46 @@ class LogProgress:
             "seed step done",
             extra={
                 "step": label,
-                "documents": counted.written,
+                "writes": counted.written,
                 "seconds": round(time.perf_counter() - started, 2),
             },
         )
 
 
 class _Bar:
-    def __init__(self, bar: tqdm) -> None:  # type: ignore[type-arg]
-        self.bar = bar
+    """A tqdm bar, opened by the first batch: steps without batches get one line."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: tqdm | None = None  # type: ignore[type-arg]
 
     def expect(self, count: int) -> None:
-        self.bar.total = (self.bar.total or 0) + count
+        if self.bar is None:
+            self.bar = tqdm(desc=f"写入{self.label}", total=0, unit="条", dynamic_ncols=True)
+        self.bar.total += count
         self.bar.refresh()
 
     def advance(self, count: int) -> None:
-        self.bar.update(count)
+        if self.bar is not None:
+            self.bar.update(count)
+
+    def close(self, seconds: float) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            tqdm.write(f"写入{self.label}: 完成 [{seconds:.1f} 秒]", file=sys.stderr)
 
 
 class TerminalProgress:
-    """A tqdm bar per step on stderr: the step, documents written of expected, rate."""
+    """A tqdm bar per step on stderr: the step, writes done of expected, rate."""
 
     @contextmanager
     def step(self, label: str) -> Iterator[Step]:
-        with tqdm(desc=f"写入{label}", total=0, unit="条", leave=True, dynamic_ncols=True) as bar:
-            counted = _Bar(bar)
-            token = _current.set(counted)
-            try:
-                yield counted
-            finally:
-                _current.reset(token)
+        bar = _Bar(label)
+        token = _current.set(bar)
+        started = time.perf_counter()
+        try:
+            yield bar
+        finally:
+            _current.reset(token)
+            bar.close(time.perf_counter() - started)
