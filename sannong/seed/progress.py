@@ -36,6 +36,16 @@ class Progress(Protocol):
 _current: ContextVar[Step | None] = ContextVar("seed_step", default=None)
 
 
+@contextmanager
+def reporting_to(step: Step) -> Iterator[Step]:
+    """Batch writes inside the block (same task tree) count into `step`."""
+    token = _current.set(step)
+    try:
+        yield step
+    finally:
+        _current.reset(token)
+
+
 def expect(count: int) -> None:
     if (step := _current.get()) is not None:
         step.expect(count)
@@ -63,12 +73,9 @@ class LogProgress:
     @contextmanager
     def step(self, label: str) -> Iterator[Step]:
         counted = _Counted()
-        token = _current.set(counted)
         started = time.perf_counter()
-        try:
+        with reporting_to(counted):
             yield counted
-        finally:
-            _current.reset(token)
         log.info(
             "seed step done",
             extra={
@@ -109,10 +116,9 @@ class TerminalProgress:
     @contextmanager
     def step(self, label: str) -> Iterator[Step]:
         bar = _Bar(label)
-        token = _current.set(bar)
         started = time.perf_counter()
         try:
-            yield bar
+            with reporting_to(bar):
+                yield bar
         finally:
-            _current.reset(token)
             bar.close(time.perf_counter() - started)
