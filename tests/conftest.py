@@ -80,7 +80,8 @@ async def app(mongodb_uri: str, db_name: str, tmp_path: Path) -> AsyncIterator[S
     # The app owns its client, as in production; it connects to the same server.
     application = create_app(
         settings_for_tests(database=db_name, data_dir=tmp_path),
-        client=open_client(mongodb_uri, 1500),
+        # every operation must end within this (timeoutMS): roomy, for busy test machines
+        client=open_client(mongodb_uri, 5000),
     )
     lifespan = await start_app(application)
     yield application
