@@ -81,6 +81,19 @@ async def test_if_empty_reads_the_marker_and_leaves_foreign_data_alone(
     assert await needs_seed(db)
 
 
+async def test_a_database_seeded_before_the_marker_is_seeded_again_without_duplicates(
+    empty_db: AsyncDatabase,
+) -> None:
+    db = empty_db
+    await seed(db, PASSWORDS, price_days=2)
+    listings = await db.listings.find({}, {"_id": 1, "createdAt": 1}).to_list()
+    users = await db.users.count_documents({})
+    await db.seed_runs.drop()  # as seeds before the marker left it
+    await seed(db, PASSWORDS, price_days=2)
+    assert await db.listings.find({}, {"_id": 1, "createdAt": 1}).to_list() == listings
+    assert await db.users.count_documents({}) == users
+
+
 async def test_demo_listings_are_in_the_past_and_a_new_listing_comes_first(api: Api) -> None:
     await seed(api.db, PASSWORDS, price_days=2)
     demo = (await api.gql(LISTINGS))["data"]["listings"]["edges"]

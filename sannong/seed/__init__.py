@@ -22,7 +22,7 @@ from sannong.seed.alerts import seed_alerts
 from sannong.seed.articles import seed_articles
 from sannong.seed.batches import retrying
 from sannong.seed.catalog import follow_demo_commodities, seed_catalog
-from sannong.seed.market import seed_market
+from sannong.seed.market import anchor_of_demo_market, seed_market
 from sannong.seed.prices import DAYS as PRICE_DAYS
 from sannong.seed.prices import seed_prices
 from sannong.seed.progress import LogProgress, Progress
@@ -61,7 +61,7 @@ async def _begin(db: AsyncDatabase) -> tuple[datetime, set[str]]:
     marker = await db.seed_runs.find_one({"_id": MARKER})
     if marker is not None and marker.get("completedAt") is None:
         return marker["anchor"], set(marker.get("done", []))
-    anchor = marker["anchor"] if marker else now
+    anchor = marker["anchor"] if marker else await anchor_of_demo_market(db) or now
     await db.seed_runs.replace_one(
         {"_id": MARKER},
         {"anchor": anchor, "startedAt": now, "done": [], "completedAt": None},

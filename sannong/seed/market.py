@@ -61,17 +61,39 @@ def _object_id(kind: int, n: int, at: datetime) -> ObjectId:
     return ObjectId(f"{int(at.timestamp()):08x}{kind:08x}{n:08x}")
 
 
-def _first_listing_at(anchor: datetime, count: int) -> datetime:
-    return anchor - LISTING_EVERY * count
+def _villages() -> list[dict[str, Any]]:
+    return [r for r in region_documents() if r["level"] == "VILLAGE"]
+
+
+def _listing_span() -> timedelta:
+    return LISTING_EVERY * len(_villages()) * LISTINGS_PER_VILLAGE
+
+
+def _first_listing_at(anchor: datetime) -> datetime:
+    return anchor - _listing_span()
+
+
+async def anchor_of_demo_market(db: AsyncDatabase) -> datetime | None:
+    """The anchor a demo market already in the database was written with: its farmers
+    joined when the first listing was posted. Seeds before the marker used a fixed one;
+    seeding again with it keeps every id."""
+    farmer = await db.users.find_one({"phone": _farmer_phone(0)}, {"createdAt": 1})
+    if farmer is None:
+        return None
+    return farmer["createdAt"] + _listing_span()
+
+
+def _farmer_phone(n: int) -> str:
+    return f"1380001{n:04d}"
 
 
 def farmer_documents(password_hash: str, anchor: datetime) -> list[dict[str, Any]]:
-    villages = [r for r in region_documents() if r["level"] == "VILLAGE"]
-    joined = _first_listing_at(anchor, len(villages) * LISTINGS_PER_VILLAGE) - timedelta(days=1)
+    villages = _villages()
+    joined = _first_listing_at(anchor)
     return [
         {
             "_id": _object_id(1, n, joined),
-            "phone": f"1380001{n:04d}",
+            "phone": _farmer_phone(n),
             "passwordHash": password_hash,
             "name": SURNAMES[(n + 1) % len(SURNAMES)] + GIVEN[(n + 3) % len(GIVEN)],
             "role": "FARMER",
@@ -89,7 +111,7 @@ def listing_documents(farmers: list[dict[str, Any]], anchor: datetime) -> list[d
     rng = random.Random(2026)
     listings = []
     count = len(farmers) * LISTINGS_PER_VILLAGE
-    first = _first_listing_at(anchor, count)
+    first = _first_listing_at(anchor)
     for n in range(count):
         farmer = farmers[n % len(farmers)]
         commodity, category, unit, low, high, least, most = rng.choice(PRODUCE)
