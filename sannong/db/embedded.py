@@ -106,6 +106,9 @@ class EmbeddedServer:
             stdout=subprocess.PIPE,
             text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # Ctrl-C on the terminal stops `serve`, which then stops the server: reaching
+            # the server first, it would look like a crash to the supervisor.
+            process_group=0,
         )
         assert self.process.stdout is not None
         deadline = time.monotonic() + timeout

@@ -22,10 +22,10 @@ log = logging.getLogger("sannong.seed")
 
 class Step(Protocol):
     def expect(self, count: int) -> None:
-        """More documents are coming in this step."""
+        """More writes are coming in this step."""
 
     def advance(self, count: int) -> None:
-        """Documents written."""
+        """Writes done."""
 
 
 class Progress(Protocol):
