@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import getpass
+import logging
 import os
 import signal
 import socket
@@ -16,9 +17,10 @@ from sannong.settings import Settings, get_settings
 
 
 @contextmanager
-def database_uri(settings: Settings) -> Iterator[str]:
+def database_uri(settings: Settings, *, supervise: bool = False) -> Iterator[str]:
     """The configured MongoDB, the embedded server of a running `sannong serve`, or an
-    embedded server started for as long as the block runs."""
+    embedded server started for as long as the block runs (restarted if it dies when
+    `supervise`)."""
     if settings.mongodb_uri:
         yield settings.mongodb_uri
         return
@@ -30,6 +32,8 @@ def database_uri(settings: Settings) -> Iterator[str]:
 
     server = EmbeddedServer(path=settings.data_dir / "sannong.sqlite", port=settings.embedded_port)
     uri = server.start()
+    if supervise:
+        server.supervise()
     try:
         yield uri
     finally:
@@ -65,8 +69,11 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
+    from sannong.logs import configure_logging
+
+    configure_logging()  # the supervisor of the embedded database logs before the app starts
     _exit_on_sigterm()
-    with database_uri(settings) as uri:
+    with database_uri(settings, supervise=True) as uri:
         os.environ["SANNONG_MONGODB_URI"] = uri  # the workers read it
         get_settings.cache_clear()
         print(f"Sannong 正在运行: http://{args.host}:{args.port}/graphql", flush=True)
@@ -81,9 +88,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
 
 
 async def _with_db[T](settings: Settings, uri: str, work: Callable[[Database], Awaitable[T]]) -> T:
-    from sannong.db.client import open_client
+    from sannong.db.client import open_command_client
 
-    client = open_client(uri, settings.db_timeout_ms)
+    client = open_command_client(uri)
     try:
         return await work(client[settings.database])
     finally:
@@ -91,19 +98,42 @@ async def _with_db[T](settings: Settings, uri: str, work: Callable[[Database], A
 
 
 def seed(args: argparse.Namespace, settings: Settings) -> None:
+    import time
+
+    from sannong.logs import configure_logging
     from sannong.security import Passwords
-    from sannong.seed import DEMO_ACCOUNTS, is_empty
+    from sannong.seed import DEMO_ACCOUNTS, needs_seed
     from sannong.seed import seed as run_seed
+    from sannong.seed.progress import LogProgress, Progress, TerminalProgress
+
+    configure_logging()
+    progress: Progress = TerminalProgress() if sys.stderr.isatty() else LogProgress()
+    started = time.monotonic()
 
     async def work(db: Database) -> bool:
-        if args.if_empty and not await is_empty(db):
+        if args.if_empty and not args.reset and not await needs_seed(db):
             return False
-        await run_seed(db, Passwords(settings), reset=args.reset, price_days=args.price_days)
+        await run_seed(
+            db,
+            Passwords(settings),
+            reset=args.reset,
+            price_days=args.price_days,
+            progress=progress,
+        )
         return True
 
-    with database_uri(settings) as uri:
-        seeded = asyncio.run(_with_db(settings, uri, work))
-    print("演示数据已写入" if seeded else "数据库已有数据，跳过演示数据")
+    from pymongo.errors import PyMongoError
+
+    try:
+        with database_uri(settings) as uri:
+            seeded = asyncio.run(_with_db(settings, uri, work))
+    except PyMongoError as error:
+        logging.getLogger("sannong.seed").error("seed failed", exc_info=error)
+        sys.exit("写入演示数据失败：数据库多次没有响应。再次运行 make run 会接着写完。")
+    if seeded:
+        print(f"演示数据已写入（用时 {time.monotonic() - started:.0f} 秒）")
+    else:
+        print("数据库已有数据，跳过演示数据")
     print("演示账号 (demo accounts):")
     for account in DEMO_ACCOUNTS:
         print(
@@ -118,13 +148,22 @@ def export_schema(args: argparse.Namespace, settings: Settings) -> None:
     sys.stdout.write(build_schema(settings).as_str() + "\n")
 
 
+ROLE_NAMES = {"EXPERT": "专家", "TOWNSHIP_ADMIN": "乡镇管理员", "PLATFORM_ADMIN": "平台管理员"}
+
+
 def create_admin(args: argparse.Namespace, settings: Settings) -> None:
     from sannong.auth import Role
     from sannong.errors import RuleError
-    from sannong.rules.accounts import check_password, check_phone, create_user
+    from sannong.rules.accounts import check_password, check_phone, create_user, scope_problem
     from sannong.security import Passwords
     from sannong.validation import Checks
 
+    role = Role(args.role)
+    administers = role in (Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN)
+    if administers and not args.region:
+        sys.exit(f"{ROLE_NAMES[role.value]}需要 --region（管理的地区代码）")
+    if not args.village and not args.region:
+        sys.exit("请用 --village 给出所在村的地区代码")
     password = os.environ.get("SANNONG_ADMIN_PASSWORD") or getpass.getpass("密码: ")
     checks = Checks()
     phone = check_phone(checks, "phone", args.phone)
@@ -133,11 +172,13 @@ def create_admin(args: argparse.Namespace, settings: Settings) -> None:
     if checks.errors:
         sys.exit("; ".join(error.message for error in checks.errors))
 
-    async def work(db):  # type: ignore[no-untyped-def]
-        scope = await db.regions.find_one({"_id": args.region})
+    async def work(db: Database) -> None:
+        scope = await db.regions.find_one({"_id": args.region}) if administers else None
         village = await db.regions.find_one({"_id": args.village or args.region})
-        if scope is None or village is None:
+        if village is None or (administers and scope is None):
             sys.exit("地区不存在，请先运行 sannong seed 或检查地区代码")
+        if problem := scope_problem(role, scope):  # the same rule as grantRole
+            sys.exit(problem)
         try:
             await create_user(
                 db,
@@ -146,7 +187,7 @@ def create_admin(args: argparse.Namespace, settings: Settings) -> None:
                 password=password,
                 name=name or "",
                 village=village,
-                role=Role.PLATFORM_ADMIN,
+                role=role,
                 scope=scope,
             )
         except RuleError as failed:
@@ -154,7 +195,8 @@ def create_admin(args: argparse.Namespace, settings: Settings) -> None:
 
     with database_uri(settings) as uri:
         asyncio.run(_with_db(settings, uri, work))
-    print(f"已创建平台管理员 {name}，管理地区 {args.region}")
+    where = f"，管理地区 {args.region}" if administers else ""
+    print(f"已创建{ROLE_NAMES[role.value]} {name}{where}")
 
 
 def _progress_bar(done: int, total: int) -> None:
@@ -209,7 +251,11 @@ def main(argv: list[str] | None = None) -> None:
 
     p = commands.add_parser("seed", help="write the demo data (idempotent)")
     p.add_argument("--reset", action="store_true", help="drop every collection first")
-    p.add_argument("--if-empty", action="store_true", help="only when the database is empty")
+    p.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="only into an empty database, or to finish a demo seed that was stopped",
+    )
     p.add_argument("--price-days", type=int, default=180, help="days of demo price history")
     p.set_defaults(run=seed)
 
@@ -218,12 +264,18 @@ def main(argv: list[str] | None = None) -> None:
 
     p = commands.add_parser(
         "create-admin",
-        help="create a platform admin (password from SANNONG_ADMIN_PASSWORD or a prompt)",
+        help="create an expert, township admin or platform admin "
+        "(password from SANNONG_ADMIN_PASSWORD or a prompt)",
     )
     p.add_argument("--phone", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--region", required=True, help="division code of the region administered")
-    p.add_argument("--village", help="division code of the admin's own village")
+    p.add_argument("--role", choices=list(ROLE_NAMES), default="PLATFORM_ADMIN")
+    p.add_argument(
+        "--region",
+        help="division code of the region administered: a township for TOWNSHIP_ADMIN, "
+        "a county or above for PLATFORM_ADMIN; experts administer none",
+    )
+    p.add_argument("--village", help="division code of the account's own village")
     p.set_defaults(run=create_admin)
 
     p = commands.add_parser(

@@ -29,7 +29,9 @@ class Settings(BaseSettings):
     database: str = "sannong"
     data_dir: Path = Path("var")
     embedded_port: int = Field(27018, description="loopback port of the embedded server")
-    db_timeout_ms: int = Field(2000, description="server selection and connect timeout")
+    db_timeout_ms: int = Field(
+        2000, description="time a request's database operation may take, all included"
+    )
 
     token_ttl_hours: int = 24 * 30
     argon2_time_cost: int = 3

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 
 from sannong.api.app import create_app
 from sannong.db import Database
-from sannong.db.client import open_client
+from sannong.db.client import open_client, open_command_client
 from sannong.db.embedded import EmbeddedServer
 from sannong.db.indexes import ensure_indexes
 from sannong.logs import JsonFormatter
@@ -55,7 +55,7 @@ def mongodb_uri() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 async def mongo_client(mongodb_uri: str) -> AsyncIterator[AsyncMongoClient]:
-    client = open_client(mongodb_uri, 5000)
+    client = open_command_client(mongodb_uri)  # test set-up: patient, like the seed
     yield client
     await client.close()
 
@@ -86,7 +86,8 @@ async def app(mongodb_uri: str, db_name: str, tmp_path: Path) -> AsyncIterator[S
     # The app owns its client, as in production; it connects to the same server.
     application = create_app(
         settings_for_tests(database=db_name, data_dir=tmp_path),
-        client=open_client(mongodb_uri, 1500),
+        # every operation must end within this (timeoutMS): roomy, for busy test machines
+        client=open_client(mongodb_uri, 5000),
     )
     lifespan = await start_app(application)
     yield application

@@ -174,7 +174,7 @@ async def test_a_streamed_body_over_the_cap_is_refused(api: Api) -> None:
 @pytest.fixture
 async def cheap_budget_app(mongodb_uri: str, db_name: str) -> Starlette:
     app = create_app(
-        settings_for_tests(database=db_name, max_cost=20), client=open_client(mongodb_uri, 1500)
+        settings_for_tests(database=db_name, max_cost=20), client=open_client(mongodb_uri, 5000)
     )
     lifespan = await start_app(app)
     yield app

@@ -1,7 +1,7 @@
 from sannong.db import Database
 from sannong.rules.market import OPEN_STATUSES
 from sannong.security import Passwords
-from sannong.seed import seed
+from sannong.seed import seed, seed_anchor
 from sannong.seed.market import farmer_documents, listing_documents
 from tests import conftest
 
@@ -33,6 +33,8 @@ async def test_demo_market_has_200_listings_and_orders_in_every_state_with_stock
             held[order["listingId"]] += order["quantity"]
         if order["status"] == "COMPLETED":
             sold[order["listingId"]] += order["quantity"]
-    offered = listing_documents(farmer_documents(""))
+    anchor = await seed_anchor(db)
+    assert anchor is not None
+    offered = listing_documents(farmer_documents("", anchor), anchor)
     assert held == {listing["_id"]: listing["quantityAvailable"] for listing in offered}
     assert sold == {listing["_id"]: listing["quantitySold"] for listing in listings}

@@ -26,7 +26,7 @@ async def trusted_client(
         settings_for_tests(
             database=db_name, trusted_documents=manifest, trusted_documents_only=only
         ),
-        client=open_client(mongodb_uri, 1500),
+        client=open_client(mongodb_uri, 5000),
     )
     lifespan = await start_app(app)
     async with httpx.AsyncClient(

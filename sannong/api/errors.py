@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError
-from pymongo.errors import ConnectionFailure
+from pymongo.errors import ConnectionFailure, PyMongoError
 from starlette.requests import Request
 from strawberry.extensions import SchemaExtension
 from strawberry.relay.types import GlobalIDValueError
@@ -50,7 +50,10 @@ def classify(error: GraphQLError, *, debug: bool) -> GraphQLError:
     original = error.original_error
     if isinstance(original, ApiError) or (error.extensions and "code" in error.extensions):
         return error  # coded already (classifying twice changes nothing)
-    if isinstance(original, ConnectionFailure):  # server selection timeouts included
+    # Server selection and operation timeouts included: a hung database is a down one.
+    if isinstance(original, ConnectionFailure) or (
+        isinstance(original, PyMongoError) and original.timeout
+    ):
         return _coded(error, ErrorCode.SERVICE_UNAVAILABLE, ServiceUnavailable.default_message)
     if error.path is None or isinstance(original, GlobalIDValueError):
         # Parse, validation and coercion errors describe the request itself.

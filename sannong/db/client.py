@@ -57,12 +57,33 @@ class _CommandListener(monitoring.CommandListener):
 
 
 def open_client(uri: str, timeout_ms: int) -> Client:
-    """Short timeouts so a missing database fails a request fast instead of hanging it."""
+    """The client of requests: every operation ends within `timeout_ms`, finding the
+    server, connecting and waiting for the answer included (pymongo's client-side
+    operation timeout), so a database that is down or hung fails a request fast.
+    Work that may take longer (index builds) sets its own `pymongo.timeout`."""
     return AsyncMongoClient(
         uri,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
-        socketTimeoutMS=max(timeout_ms * 5, 10_000),
+        timeoutMS=timeout_ms,
+        tz_aware=True,
+        event_listeners=[_CommandListener()],
+    )
+
+
+# Batch commands write for minutes on a busy machine: they wait longer for the server
+# and for each answer, and retry what failed (see `sannong.seed.batches`).
+COMMAND_SERVER_WAIT_MS = 30_000
+COMMAND_SOCKET_TIMEOUT_MS = 120_000
+
+
+def open_command_client(uri: str) -> Client:
+    """The client of command-line work (seed, imports, create-admin)."""
+    return AsyncMongoClient(
+        uri,
+        serverSelectionTimeoutMS=COMMAND_SERVER_WAIT_MS,
+        connectTimeoutMS=COMMAND_SERVER_WAIT_MS,
+        socketTimeoutMS=COMMAND_SOCKET_TIMEOUT_MS,
         tz_aware=True,
         event_listeners=[_CommandListener()],
     )

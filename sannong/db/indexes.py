@@ -6,6 +6,7 @@ Each query shape in the code names the index that serves it here.
 from dataclasses import dataclass, field
 from typing import Any
 
+import pymongo
 from pymongo import IndexModel
 
 from sannong.db import Database
@@ -117,6 +118,11 @@ INDEXES: dict[str, list[Index]] = {
 }
 
 
+# Building an index over a large collection takes longer than a request may wait.
+BUILD_TIMEOUT_SECONDS = 600
+
+
 async def ensure_indexes(db: Database) -> None:
-    for collection, indexes in INDEXES.items():
-        await db[collection].create_indexes([index.model() for index in indexes])
+    with pymongo.timeout(BUILD_TIMEOUT_SECONDS):
+        for collection, indexes in INDEXES.items():
+            await db[collection].create_indexes([index.model() for index in indexes])

@@ -106,6 +106,24 @@ def user_document(
     }
 
 
+BELOW_COUNTY = ("TOWNSHIP", "VILLAGE")
+
+
+def scope_problem(role: Role, scope: dict[str, Any] | None) -> str | None:
+    """Why `scope` cannot be the region an account of `role` administers, or None
+    (`grantRole` and `sannong create-admin`). A township admin administers one
+    township, a platform admin a county or more; farmers and experts nothing."""
+    if role not in (Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN):
+        return None
+    if scope is None:
+        return "请选择管理的地区"
+    if role is Role.TOWNSHIP_ADMIN and scope["level"] != "TOWNSHIP":
+        return "乡镇管理员应管理乡镇（街道）一级的地区"
+    if role is Role.PLATFORM_ADMIN and scope["level"] in BELOW_COUNTY:
+        return "平台管理员应管理县级或以上地区"
+    return None
+
+
 async def create_user(
     db: Database,
     passwords: Passwords,
@@ -310,14 +328,9 @@ async def _grant_scope(
     if region_code is None:
         checks.fail("regionId", "请选择管理的地区", InputErrorCode.REQUIRED)
         return None
-    level = RegionLevel.TOWNSHIP if role is Role.TOWNSHIP_ADMIN else None
-    region = await region_of_input(context, region_code, checks, "regionId", level=level)
-    if (
-        region is not None
-        and role is Role.PLATFORM_ADMIN
-        and region["level"] in (RegionLevel.TOWNSHIP.value, RegionLevel.VILLAGE.value)
-    ):
-        checks.fail("regionId", "平台管理员应管理县级或以上地区", InputErrorCode.INVALID)
+    region = await region_of_input(context, region_code, checks, "regionId")
+    if region is not None and (problem := scope_problem(role, region)):
+        checks.fail("regionId", problem, InputErrorCode.INVALID)
     return region
 
 

@@ -1,12 +1,14 @@
 """Demo marketplace: farmers in every demo village, 225 listings, orders in every state.
 
-Deterministic (fixed random seed, ids derived from numbers) and idempotent:
-listings are inserted only when missing, orders go through the same rules as
-the API with fixed idempotency keys, so a second run changes nothing.
+Deterministic (fixed random seed, ids derived from numbers and the seed's anchor time)
+and idempotent: listings are inserted only when missing, orders go through the same
+rules as the API with fixed idempotency keys, so a second run changes nothing.
+Listings are dated over the weeks before the anchor, the newest a few hours before
+it, so a farmer's new listing comes first under "newest".
 """
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
@@ -21,7 +23,7 @@ from sannong.seed.regions import region_documents
 
 DEMO_FARMER_PASSWORD = "nongmin2026"
 LISTINGS_PER_VILLAGE = 5
-EPOCH = datetime(2026, 10, 1, tzinfo=UTC)
+LISTING_EVERY = timedelta(hours=7)
 
 # (commodity, category, unit, lowest and highest price in fen, stock range)
 PRODUCE: tuple[tuple[str, str, str, int, int, int, int], ...] = (
@@ -59,27 +61,58 @@ def _object_id(kind: int, n: int, at: datetime) -> ObjectId:
     return ObjectId(f"{int(at.timestamp()):08x}{kind:08x}{n:08x}")
 
 
-def farmer_documents(password_hash: str) -> list[dict[str, Any]]:
-    villages = [r for r in region_documents() if r["level"] == "VILLAGE"]
+def _villages() -> list[dict[str, Any]]:
+    return [r for r in region_documents() if r["level"] == "VILLAGE"]
+
+
+def _listing_span() -> timedelta:
+    return LISTING_EVERY * len(_villages()) * LISTINGS_PER_VILLAGE
+
+
+def _first_listing_at(anchor: datetime) -> datetime:
+    return anchor - _listing_span()
+
+
+async def anchor_of_demo_market(db: Database) -> datetime | None:
+    """The anchor a demo market already in the database was written with: its farmers
+    joined when the first listing was posted. Seeds before the marker used a fixed one;
+    seeding again with it keeps every id."""
+    farmer = await db.users.find_one({"phone": _farmer_phone(0)}, {"createdAt": 1})
+    if farmer is None:
+        return None
+    joined: datetime = farmer["createdAt"]
+    return joined + _listing_span()
+
+
+def _farmer_phone(n: int) -> str:
+    return f"1380001{n:04d}"
+
+
+def farmer_documents(password_hash: str, anchor: datetime) -> list[dict[str, Any]]:
+    villages = _villages()
+    joined = _first_listing_at(anchor)
     return [
         user_document(
-            phone=f"1380001{n:04d}",
+            phone=_farmer_phone(n),
             password_hash=password_hash,
             name=SURNAMES[(n + 1) % len(SURNAMES)] + GIVEN[(n + 3) % len(GIVEN)],
             village=village,
         )
-        | {"_id": _object_id(1, n, EPOCH), "createdAt": EPOCH}
+        | {"_id": _object_id(1, n, joined), "createdAt": joined}
         for n, village in enumerate(villages)
     ]
 
 
-def listing_documents(farmers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def listing_documents(farmers: list[dict[str, Any]], anchor: datetime) -> list[dict[str, Any]]:
     rng = random.Random(2026)
     listings = []
-    for n in range(len(farmers) * LISTINGS_PER_VILLAGE):
+    count = len(farmers) * LISTINGS_PER_VILLAGE
+    first = _first_listing_at(anchor)
+    for n in range(count):
         farmer = farmers[n % len(farmers)]
         commodity, category, unit, low, high, least, most = rng.choice(PRODUCE)
-        at = EPOCH + timedelta(hours=7 * n, minutes=rng.randrange(60))
+        # the newest is some hours before the anchor
+        at = first + LISTING_EVERY * n + timedelta(minutes=rng.randrange(60))
         quantity = rng.randrange(least, most + 1, 10 if least >= 100 else 1)
         fields = {
             "commodity": commodity,
@@ -125,13 +158,13 @@ async def _order_in_state(
             return  # already done by an earlier run
 
 
-async def seed_market(db: Database, passwords: Passwords) -> None:
-    farmers = farmer_documents("")
+async def seed_market(db: Database, passwords: Passwords, *, anchor: datetime) -> None:
+    farmers = farmer_documents("", anchor)
     missing = [f for f in farmers if not await db.users.find_one({"_id": f["_id"]}, {"_id": 1})]
     if missing:
         password_hash = await passwords.hash(DEMO_FARMER_PASSWORD)  # one hash, shared: demo only
         await insert_missing(db.users, [f | {"passwordHash": password_hash} for f in missing])
-    listings = listing_documents(farmers)
+    listings = listing_documents(farmers, anchor)
     await insert_missing(db.listings, listings)
     demo_buyer = await db.users.find_one({"phone": "13800000001"}, {"_id": 1})  # 王建国
     buyers = [farmers[(n * 7 + 3) % len(farmers)]["_id"] for n in range(len(STATES) * 8)]

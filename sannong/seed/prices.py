@@ -19,7 +19,7 @@ from sannong.rules.prices import (
     month_id,
     report_id,
 )
-from sannong.seed.batches import upsert_all
+from sannong.seed.batches import create_then_fill
 from sannong.seed.catalog import COMMODITIES, PER_HEAD, DemoCommodity, market_documents
 
 DAYS = 180
@@ -99,6 +99,9 @@ async def seed_prices(db: Database, *, days: int = DAYS) -> int:
     """Writes the history (no price alerts fire: this is the past, not news); returns the
     number of daily reports."""
     reports = list(price_documents(await market_documents(db), end=today_in_china(), days=days))
-    await upsert_all(db.prices, month_documents(reports))
+    # a skeleton is a month without reports yet, as `reportPrices` would create it
+    await create_then_fill(
+        db.prices, month_documents(reports), lambda m: {k: v for k, v in m.items() if k != "days"}
+    )
     await advance_latest(db, reports)
     return len(reports)
