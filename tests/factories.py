@@ -2,6 +2,7 @@
 
 import base64
 import itertools
+from base64 import b64decode
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,11 @@ class Person:
     @property
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+    @property
+    def key(self) -> str:
+        """The database key inside the global ID."""
+        return b64decode(self.id).decode().split(":", 1)[1]
 
 
 @dataclass

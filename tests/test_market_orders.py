@@ -223,3 +223,27 @@ async def test_the_buyer_accepting_their_own_order_is_told_only_the_seller_may(
     result = await api.gql(RESPOND, {"i": {"orderId": order["id"], "accept": True}}, as_=buyer)
     assert codes(result) == ["FORBIDDEN"]
     assert result["errors"][0]["message"] == "只有卖家可以接受或拒绝订单"
+
+
+PARTIES = """query($role: OrderRole!) { myOrders(role: $role) { totalCount edges { node {
+    status buyer { phone } seller { phone } } } } }"""
+
+
+async def test_the_two_parties_of_an_accepted_order_see_each_others_phone(api: Api) -> None:
+    seller, buyer = await api.person(), await api.person()
+    listing = await create_listing(api, seller)
+    order = (await place(api, buyer, listing["id"]))["data"]["placeOrder"]["order"]
+    pending = await api.gql(PARTIES, {"role": "BUYER"}, as_=buyer)
+    (edge,) = pending["data"]["myOrders"]["edges"]
+    assert edge["node"]["seller"]["phone"] != seller.phone  # masked while pending
+    assert "****" in edge["node"]["seller"]["phone"]
+    await api.gql(RESPOND, {"i": {"orderId": order["id"], "accept": True}}, as_=seller)
+    as_buyer = await api.gql(PARTIES, {"role": "BUYER"}, as_=buyer)
+    as_seller = await api.gql(PARTIES, {"role": "SELLER"}, as_=seller)
+    assert as_buyer["data"]["myOrders"]["totalCount"] == 1
+    assert as_buyer["data"]["myOrders"]["edges"][0]["node"]["seller"]["phone"] == seller.phone
+    assert as_seller["data"]["myOrders"]["edges"][0]["node"]["buyer"]["phone"] == buyer.phone
+    # Elsewhere the same person stays masked: the order shows the number, not the person.
+    query = """query($id: ID!) { node(id: $id) { ... on User { phone } } }"""
+    elsewhere = await api.gql(query, {"id": seller.id}, as_=buyer)
+    assert elsewhere["data"]["node"]["phone"] != seller.phone

@@ -23,7 +23,7 @@ from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
 from sannong.resolvers.articles import ArticleMutation, ArticleQuery
 from sannong.resolvers.market import MarketMutation, MarketQuery, MarketSubscription
-from sannong.resolvers.notifications import NotificationQuery
+from sannong.resolvers.notifications import NotificationMutation, NotificationQuery
 from sannong.resolvers.prices import PriceAlertQuery, PriceMutation, PriceQuery
 from sannong.resolvers.regions import RegionQuery
 from sannong.resolvers.search import SearchQuery
@@ -46,6 +46,7 @@ MUTATIONS: tuple[type, ...] = (
     ArticleMutation,
     AlertMutation,
     MarketMutation,
+    NotificationMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription,)
 

@@ -114,6 +114,7 @@ INDEXES: dict[str, list[Index]] = {
     ],
     "notifications": [
         Index([("userId", 1), ("createdAt", -1), ("_id", -1)]),  # my notifications, newest first
+        Index([("userId", 1), ("readAt", 1)]),  # my unread count
     ],
 }
 

@@ -39,15 +39,18 @@ class ArticleQuery:
                 if region is None:
                     raise BadUserInput("地区不存在", field="regionId")
                 query["regionIds"] = {"$in": [*region["path"], ALL_REGIONS]}
+        articles = info.context.db.articles
         page = await paginate(
-            info.context.db.articles,
+            articles,
             query,
             sort_key="publishedAt",
             first=first,
             after=after,
             projection={"titleTokens": 0, "searchTokens": 0},
         )
-        return Connection[Article].from_page(page, Article.from_doc)
+        return Connection[Article].from_page(
+            page, Article.from_doc, lambda: articles.count_documents(query)
+        )
 
 
 @strawberry.type

@@ -140,8 +140,11 @@ class MarketQuery:
         query: dict[str, Any] = {party: viewer.id}
         if status is not None:
             query["status"] = status.value
-        page = await paginate(info.context.db.orders, query, first=first, after=after)
-        return Connection[Order].from_page(page, Order.from_doc)
+        orders = info.context.db.orders
+        page = await paginate(orders, query, first=first, after=after)
+        return Connection[Order].from_page(
+            page, Order.from_doc, lambda: orders.count_documents(query)
+        )
 
 
 @strawberry.type

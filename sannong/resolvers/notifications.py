@@ -3,9 +3,15 @@
 import strawberry
 
 from sannong.context import Context
+from sannong.db import object_id
 from sannong.db.pagination import paginate
-from sannong.types.common import Connection
-from sannong.types.notifications import Notification
+from sannong.rules import notifications as rules
+from sannong.types.common import Connection, mutation
+from sannong.types.notifications import (
+    MarkNotificationsReadInput,
+    Notification,
+    NotificationsPayload,
+)
 
 
 @strawberry.type
@@ -15,11 +21,29 @@ class NotificationQuery:
         self, info: strawberry.Info[Context], first: int | None = None, after: str | None = None
     ) -> Connection[Notification]:
         viewer = await info.context.require_viewer()
+        inbox = info.context.db.notifications
+        mine = {"userId": viewer.id}
         page = await paginate(  # index notifications(userId, createdAt, _id)
-            info.context.db.notifications,
-            {"userId": viewer.id},
+            inbox,
+            mine,
             sort_key="createdAt",
             first=first,
             after=after,
         )
-        return Connection[Notification].from_page(page, Notification.from_doc)
+        return Connection[Notification].from_page(
+            page, Notification.from_doc, lambda: inbox.count_documents(mine)
+        )
+
+
+@strawberry.type
+class NotificationMutation:
+    @mutation("Mark my notifications read: these ids, or all of them")
+    async def mark_notifications_read(
+        self, info: strawberry.Info[Context], input: MarkNotificationsReadInput
+    ) -> NotificationsPayload:
+        context = info.context
+        viewer = await context.require_viewer()
+        ids = None if input.ids is None else [object_id(str(i)) for i in input.ids]
+        marked = await rules.mark_notifications_read(context.db, viewer, ids)
+        unread = await rules.unread_count(context.db, viewer.id)
+        return NotificationsPayload(marked_count=marked, unread_count=unread)

@@ -90,15 +90,18 @@ class PriceQuery:
             query["commodityId"] = {"$in": keys}  # index price_latest(commodityId, _id)
         if region_id is not None:
             query["path"] = node_key(region_id, "Region", "regionId")  # price_latest(path, _id)
+        quotes = info.context.db.price_latest
         page = await paginate(
-            info.context.db.price_latest,
+            quotes,
             query,
             sort_key="_id",
             descending=False,
             first=first,
             after=after,
         )
-        return Connection[PriceQuote].from_page(page, PriceQuote.from_doc)
+        return Connection[PriceQuote].from_page(
+            page, PriceQuote.from_doc, lambda: quotes.count_documents(query)
+        )
 
     @strawberry.field(description="Daily low / average / high of the last `days` days (≤ 366)")
     async def price_history(

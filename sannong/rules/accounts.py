@@ -83,6 +83,11 @@ def check_password(checks: Checks, field: str, value: str) -> str:
     return value
 
 
+def phone_visible_to(viewer: Viewer | None, user: dict[str, Any]) -> bool:
+    """A phone number is the person's own, and their region's admins'."""
+    return viewer is not None and (viewer.id == user["_id"] or viewer.administers(user["path"]))
+
+
 def user_document(
     *,
     phone: str,

@@ -129,6 +129,11 @@ def order_visible_to_id(person_id: ObjectId, doc: dict[str, Any]) -> bool:
     return person_id in (doc["buyerId"], doc["sellerId"])
 
 
+def parties_see_phones(viewer: Viewer | None, order: dict[str, Any]) -> bool:
+    """Once the seller accepts, buyer and seller call each other to arrange delivery."""
+    return order["status"] == OrderStatus.ACCEPTED.value and order_visible_to(viewer, order)
+
+
 @dataclass(frozen=True)
 class ListingDraft:
     """What a seller writes; on an update, None leaves the field as it is."""

@@ -8,6 +8,8 @@ from strawberry import relay
 
 from sannong.auth import Role
 from sannong.loaders.accounts import UserById
+from sannong.rules.accounts import phone_visible_to
+from sannong.rules.notifications import unread_count
 from sannong.security import mask_phone
 from sannong.types.common import DocumentNode, UserError
 from sannong.types.prices import Commodity
@@ -25,6 +27,8 @@ class User(DocumentNode):
     role: Role
     created_at: datetime
     doc: strawberry.Private[dict[str, Any]]
+    # Set where the relation itself shows the number (the other party of an accepted order).
+    phone_shown: strawberry.Private[bool] = False
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Self:
@@ -37,16 +41,21 @@ class User(DocumentNode):
         )
 
     @strawberry.field(
-        description="Masked (138****1234) except to the owner and admins of their region"
+        description="Masked (138****1234) except to the owner, admins of their region and "
+        "the other party of an accepted order (as that order's buyer or seller)"
     )
     async def phone(self, info: strawberry.Info) -> str:
-        viewer = await info.context.viewer()
         phone: str = self.doc["phone"]
-        if viewer is not None and (
-            viewer.id == self.doc["_id"] or viewer.administers(self.doc["path"])
-        ):
+        if self.phone_shown or phone_visible_to(await info.context.viewer(), self.doc):
             return phone
         return mask_phone(phone)
+
+    @strawberry.field(description="Unread in-app notifications; only for the person themself")
+    async def unread_notification_count(self, info: strawberry.Info) -> int | None:
+        viewer = await info.context.viewer()
+        if viewer is None or viewer.id != self.doc["_id"]:
+            return None
+        return await unread_count(info.context.db, viewer.id)
 
     @strawberry.field(description="The village the person lives in")
     async def village(self, info: strawberry.Info) -> Region | None:

@@ -18,6 +18,7 @@ from sannong.rules.market import (
     OrderStatus,
     listing_visible_to,
     order_visible_to,
+    parties_see_phones,
 )
 from sannong.types.accounts import User
 from sannong.types.common import DocumentNode, UserError
@@ -186,11 +187,17 @@ class Order(DocumentNode):
 
     @strawberry.field
     async def buyer(self, info: strawberry.Info) -> User | None:
-        return await User.load(info, self.doc["buyerId"])
+        return await self._party(info, self.doc["buyerId"])
 
     @strawberry.field
     async def seller(self, info: strawberry.Info) -> User | None:
-        return await User.load(info, self.doc["sellerId"])
+        return await self._party(info, self.doc["sellerId"])
+
+    async def _party(self, info: strawberry.Info, person_id: Any) -> User | None:
+        user = await User.load(info, person_id)
+        if user is not None:
+            user.phone_shown = parties_see_phones(await info.context.viewer(), self.doc)
+        return user
 
     @strawberry.field(description="Every step, oldest first, with time and actor")
     def history(self) -> list[OrderEvent]:

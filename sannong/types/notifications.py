@@ -1,7 +1,11 @@
+"""The in-app inbox."""
+
 from datetime import datetime
 from typing import Any, Self
 
 import strawberry
+
+from sannong.types.common import UserError
 
 
 @strawberry.type(description="A message in the person's in-app inbox, e.g. a price alert")
@@ -23,3 +27,17 @@ class Notification:
             created_at=doc["createdAt"],
             read=doc.get("readAt") is not None,
         )
+
+
+@strawberry.input
+class MarkNotificationsReadInput:
+    ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Up to 100; omitted: every notification of mine"
+    )
+
+
+@strawberry.type
+class NotificationsPayload:
+    marked_count: int = strawberry.field(default=0, description="How many were unread")
+    unread_count: int = strawberry.field(default=0, description="Unread after the change")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
