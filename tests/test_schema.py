@@ -75,3 +75,26 @@ def test_contract_names_are_in_the_schema() -> None:
         "TOWNSHIP_ADMIN",
         "PLATFORM_ADMIN",
     ]
+
+
+def test_every_rule_error_code_is_in_the_public_enum() -> None:
+    """A domain's code missing from `UserErrorCode` would turn its refusal into a crash."""
+    import importlib
+    import pkgutil
+    from enum import Enum
+
+    import sannong
+    from sannong.types.common import UserErrorCode
+
+    public = {member.value for member in UserErrorCode}
+    found: dict[str, set[str]] = {}
+    for module in pkgutil.walk_packages(sannong.__path__, "sannong."):
+        for name, value in vars(importlib.import_module(module.name)).items():
+            rule_codes = name.endswith("ErrorCode") and name != "ErrorCode"  # not the API's
+            if rule_codes and isinstance(value, type) and issubclass(value, Enum):
+                found[name] = {member.value for member in value}
+    assert {"InputErrorCode", "ListingErrorCode", "OrderErrorCode", "AccountErrorCode"} <= set(
+        found
+    )
+    missing = {name: codes - public for name, codes in found.items() if codes - public}
+    assert missing == {}
