@@ -36,7 +36,9 @@ schema: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.round_trips
+	$(BIN)/python -m bench.validation
 	$(BIN)/python -m bench.events
+	$(BIN)/python -m bench.first_run
 
 clean:
 	rm -rf $(VENV) var
