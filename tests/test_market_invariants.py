@@ -10,11 +10,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from sannong.clock import now
 from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
 from sannong.errors import RuleError
-from sannong.rules.market import OPEN_STATUSES, TRANSITIONS, OrderStatus, move_order, now
-from sannong.rules.market import place_order as place
+from sannong.rules.market import OPEN_STATUSES, OrderStatus
+from sannong.rules.orders import TRANSITIONS, move_order
+from sannong.rules.orders import place_order as place
 
 INITIAL_STOCK = 12
 

@@ -3,8 +3,8 @@ from typing import Any
 from bson import ObjectId
 
 from sannong.auth import Role
+from sannong.clock import now
 from sannong.db.client import count_commands
-from sannong.rules.market import now
 from sannong.seed.regions import village_code
 from tests.factories import LUOCHENG, SUNJIAJI, Api, Person, region_id, village_id
 from tests.market import (

@@ -12,8 +12,9 @@ from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Forbidden
 from sannong.integrations.events import Event, Topic
 from sannong.money import MAX_FEN, yuan_to_fen
-from sannong.rules import market as rules
-from sannong.rules.market import ListingDraft, ListingStatus, OrderStatus
+from sannong.rules import listings, orders
+from sannong.rules.listings import ListingDraft
+from sannong.rules.market import ListingStatus, OrderStatus, phrases_for
 from sannong.text import query_tokens
 from sannong.types.common import Connection, mutation, node_key, object_key
 from sannong.types.market import (
@@ -124,7 +125,7 @@ class MarketQuery:
 
     @strawberry.field(description="Ready-made phrases for a listing's description")
     def listing_phrases(self, category: ListingCategory | None = None) -> list[str]:
-        return rules.phrases_for(category)
+        return phrases_for(category)
 
     @strawberry.field(description="Orders I placed (BUYER) or received (SELLER), newest first")
     async def my_orders(
@@ -160,7 +161,7 @@ class MarketMutation:
             if input.village_id is None
             else node_key(input.village_id, "Region", "villageId")
         )
-        doc = await rules.create_listing(
+        doc = await listings.create_listing(
             context.db,
             context,
             context.services.photos,
@@ -177,7 +178,7 @@ class MarketMutation:
     async def update_listing(
         self, info: strawberry.Info[Context], input: UpdateListingInput
     ) -> ListingPayload:
-        doc = await rules.update_listing(
+        doc = await listings.update_listing(
             info.context.db,
             await info.context.require_viewer(),
             object_key(input.listing_id, "Listing", "listingId"),
@@ -190,7 +191,7 @@ class MarketMutation:
     async def close_listing(
         self, info: strawberry.Info[Context], input: CloseListingInput
     ) -> ListingPayload:
-        doc = await rules.close_listing(
+        doc = await listings.close_listing(
             info.context.db,
             await info.context.require_viewer(),
             object_key(input.listing_id, "Listing", "listingId"),
@@ -203,7 +204,7 @@ class MarketMutation:
     ) -> ListingPayload:
         context = info.context
         seller = await context.require_viewer()
-        doc = await rules.add_listing_photos(
+        doc = await listings.add_listing_photos(
             context.db,
             context.services.photos,
             seller,
@@ -218,7 +219,7 @@ class MarketMutation:
     async def remove_listing_photo(
         self, info: strawberry.Info[Context], input: RemoveListingPhotoInput
     ) -> ListingPayload:
-        doc = await rules.remove_listing_photo(
+        doc = await listings.remove_listing_photo(
             info.context.db,
             await info.context.require_viewer(),
             object_key(input.listing_id, "Listing", "listingId"),
@@ -230,7 +231,7 @@ class MarketMutation:
     async def report_listing(
         self, info: strawberry.Info[Context], input: ReportListingInput
     ) -> ListingPayload:
-        doc = await rules.report_listing(
+        doc = await listings.report_listing(
             info.context.db,
             await info.context.require_viewer(),
             object_key(input.listing_id, "Listing", "listingId"),
@@ -256,7 +257,7 @@ class MarketMutation:
     ) -> OrderPayload:
         context = info.context
         viewer = await context.require_viewer()
-        order = await rules.place_order(
+        order = await orders.place_order(
             context.db,
             buyer_id=viewer.id,
             listing_id=object_key(input.listing_id, "Listing", "listingId"),
@@ -294,7 +295,7 @@ async def _move(
     reason: str | None,
 ) -> OrderPayload:
     viewer = await info.context.require_viewer()
-    moved = await rules.move_order(
+    moved = await orders.move_order(
         info.context.db, viewer.id, object_key(order_id, "Order", "orderId"), to, reason
     )
     return OrderPayload(order=Order.from_doc(moved))
@@ -303,7 +304,7 @@ async def _move(
 async def _moderate(
     info: strawberry.Info[Context], input: ModerateListingInput, *, hide: bool
 ) -> ListingPayload:
-    doc = await rules.moderate_listing(
+    doc = await listings.moderate_listing(
         info.context.db,
         await info.context.viewer(),
         object_key(input.listing_id, "Listing", "listingId"),

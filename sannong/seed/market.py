@@ -16,7 +16,9 @@ from bson import ObjectId
 from sannong.db import Database
 from sannong.errors import RuleError
 from sannong.rules.accounts import user_document
-from sannong.rules.market import OrderStatus, listing_document, move_order, place_order
+from sannong.rules.listings import listing_document
+from sannong.rules.market import OrderStatus
+from sannong.rules.orders import move_order, place_order
 from sannong.security import Passwords
 from sannong.seed.batches import insert_missing
 from sannong.seed.regions import region_documents
