@@ -17,12 +17,6 @@ def _window_key(kind: str, subject: str, window_seconds: int) -> tuple[str, date
     return f"{kind}:{digest}:{bucket}", ends
 
 
-async def count(db: Database, kind: str, subject: str, window_seconds: int) -> int:
-    key, _ = _window_key(kind, subject, window_seconds)
-    doc = await db.throttle.find_one({"key": key})
-    return int(doc["count"]) if doc else 0
-
-
 async def hit(db: Database, kind: str, subject: str, window_seconds: int) -> int:
     """Adds one to the current window and returns the new count."""
     key, ends = _window_key(kind, subject, window_seconds)
