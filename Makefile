@@ -34,6 +34,7 @@ lint: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/sannong export-schema > schema.graphql
 
+bench: export SANNONG_LOG_LEVEL = WARNING  # the figures, not a line per request
 bench: $(STAMP)
 	$(BIN)/python -m bench.round_trips
 	$(BIN)/python -m bench.validation

@@ -71,7 +71,9 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
 
     from sannong.logs import configure_logging
 
-    configure_logging()  # the supervisor of the embedded database logs before the app starts
+    configure_logging(
+        settings.log_level
+    )  # the supervisor of the embedded database logs before the app starts
     _exit_on_sigterm()
     with database_uri(settings, supervise=True) as uri:
         os.environ["SANNONG_MONGODB_URI"] = uri  # the workers read it
@@ -106,7 +108,7 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
     from sannong.seed import seed as run_seed
     from sannong.seed.progress import LogProgress, Progress, TerminalProgress
 
-    configure_logging()
+    configure_logging(settings.log_level)
     progress: Progress = TerminalProgress() if sys.stderr.isatty() else LogProgress()
     started = time.monotonic()
 

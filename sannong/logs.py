@@ -54,7 +54,7 @@ class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler this module installs; replaced, not added again, by the next call."""
 
 
-def configure_logging(level: int = logging.INFO) -> None:
+def configure_logging(level: int | str = logging.INFO) -> None:
     handler = _Stderr(sys.stderr)
     handler.setFormatter(JsonFormatter())
     for name in ("sannong", *_LIBRARIES):

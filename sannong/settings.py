@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,6 +12,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SANNONG_", env_file=".env", extra="ignore")
 
     debug: bool = Field(False, description="GraphiQL, introspection, suggestions, raw errors")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", description="INFO writes one line per request; WARNING only trouble"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1

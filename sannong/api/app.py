@@ -66,7 +66,7 @@ def _serve_metrics_on_loopback(port: int | None) -> Any:
 
 def create_app(settings: Settings | None = None, client: Client | None = None) -> Starlette:
     settings = settings or get_settings()
-    configure_logging()
+    configure_logging(settings.log_level)
     signing.use_key(signing.load_key(settings))
     if client is None and settings.mongodb_uri is None:
         raise RuntimeError("SANNONG_MONGODB_URI is not set; start with `sannong serve`")
