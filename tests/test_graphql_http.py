@@ -231,3 +231,20 @@ async def test_unexpected_errors_are_masked_and_logged_by_type(
 async def test_chinese_is_sent_as_utf8_not_escaped(api: Api) -> None:
     response = await api.http.post("/graphql", json={"query": "{ regions { name } }"})
     assert "山东省".encode() in response.content
+
+
+async def test_answers_over_a_kilobyte_are_gzipped_for_clients_that_accept_it(api: Api) -> None:
+    big = "{ regions(level: VILLAGE) { id code name fullName } }"
+    small = "{ regions { name } }"
+    for query, encoded in ((big, "gzip"), (small, None)):
+        response = await api.http.post(
+            "/graphql", json={"query": query}, headers={"Accept-Encoding": "gzip"}
+        )
+        assert response.status_code == 200
+        assert response.headers.get("content-encoding") == encoded
+        assert response.json()["data"]["regions"]  # httpx decodes it: the body is intact
+    plain = await api.http.post(
+        "/graphql", json={"query": big}, headers={"Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in plain.headers
+    assert len(plain.content) > 1024
