@@ -8,6 +8,7 @@ signs with a random key of its own.
 """
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -39,9 +40,8 @@ def _create(path: Path) -> None:
     with os.fdopen(fd, "w") as file:
         file.write(secrets.token_urlsafe(32))
     try:
-        os.link(draft, path)
-    except FileExistsError:
-        pass
+        with contextlib.suppress(FileExistsError):  # another worker's key won
+            os.link(draft, path)
     finally:
         draft.unlink()
 

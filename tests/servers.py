@@ -170,7 +170,7 @@ class Socket:
         """A query or mutation over the socket: its one result."""
         operation = await self.start(query, variables)
         while (message := await self.receive())["id"] != operation:
-            pass
+            continue  # a message of another operation on this socket
         assert message["type"] == "next", message
         assert (await self.receive())["type"] == "complete"
         return message["payload"]

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import Counter
 from pymongo import AsyncMongoClient, monitoring
@@ -61,13 +62,8 @@ def open_client(uri: str, timeout_ms: int) -> Client:
     server, connecting and waiting for the answer included (pymongo's client-side
     operation timeout), so a database that is down or hung fails a request fast.
     Work that may take longer (index builds) sets its own `pymongo.timeout`."""
-    return AsyncMongoClient(
-        uri,
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
-        timeoutMS=timeout_ms,
-        tz_aware=True,
-        event_listeners=[_CommandListener()],
+    return _client(
+        uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, timeoutMS=timeout_ms
     )
 
 
@@ -79,11 +75,14 @@ COMMAND_SOCKET_TIMEOUT_MS = 120_000
 
 def open_command_client(uri: str) -> Client:
     """The client of command-line work (seed, imports, create-admin)."""
-    return AsyncMongoClient(
+    return _client(
         uri,
         serverSelectionTimeoutMS=COMMAND_SERVER_WAIT_MS,
         connectTimeoutMS=COMMAND_SERVER_WAIT_MS,
         socketTimeoutMS=COMMAND_SOCKET_TIMEOUT_MS,
-        tz_aware=True,
-        event_listeners=[_CommandListener()],
     )
+
+
+def _client(uri: str, **timeouts: Any) -> Client:
+    """Every client of the project: times with their zone, and its commands counted."""
+    return AsyncMongoClient(uri, tz_aware=True, event_listeners=[_CommandListener()], **timeouts)

@@ -6,7 +6,6 @@ import strawberry
 
 from sannong.auth import Role, require_role
 from sannong.context import Context
-from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput
 from sannong.loaders.regions import RegionById
 from sannong.rules import articles as rules
@@ -39,17 +38,14 @@ class ArticleQuery:
                 if region is None:
                     raise BadUserInput("地区不存在", field="regionId")
                 query["regionIds"] = {"$in": [*region["path"], ALL_REGIONS]}
-        articles = info.context.db.articles
-        page = await paginate(
-            articles,
+        return await Connection[Article].find(
+            info.context.db.articles,
             query,
+            Article.from_doc,
             sort_key="publishedAt",
             first=first,
             after=after,
             projection={"titleTokens": 0, "searchTokens": 0},
-        )
-        return Connection[Article].from_page(
-            page, Article.from_doc, lambda: articles.count_documents(query)
         )
 
 

@@ -8,7 +8,6 @@ from starlette.datastructures import UploadFile
 from strawberry.file_uploads import Upload
 
 from sannong.context import Context
-from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Forbidden
 from sannong.integrations.events import Event, Topic
 from sannong.money import MAX_FEN, yuan_to_fen
@@ -109,18 +108,15 @@ class MarketQuery:
             ListingSort.PRICE_ASC: ("priceFen", False),
             ListingSort.PRICE_DESC: ("priceFen", True),
         }[sort]
-        listings = info.context.db.listings
-        page = await paginate(
-            listings,
+        return await Connection[Listing].find(
+            info.context.db.listings,
             query,
+            Listing.from_doc,
             sort_key=sort_key,
             descending=descending,
             first=first,
             after=after,
             projection={"searchTokens": 0},
-        )
-        return Connection[Listing].from_page(
-            page, Listing.from_doc, lambda: listings.count_documents(query)
         )
 
     @strawberry.field(description="Ready-made phrases for a listing's description")
@@ -141,10 +137,8 @@ class MarketQuery:
         query: dict[str, Any] = {party: viewer.id}
         if status is not None:
             query["status"] = status.value
-        orders = info.context.db.orders
-        page = await paginate(orders, query, first=first, after=after)
-        return Connection[Order].from_page(
-            page, Order.from_doc, lambda: orders.count_documents(query)
+        return await Connection[Order].find(
+            info.context.db.orders, query, Order.from_doc, first=first, after=after
         )
 
 

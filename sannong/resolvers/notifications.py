@@ -4,7 +4,6 @@ import strawberry
 
 from sannong.context import Context
 from sannong.db import object_id
-from sannong.db.pagination import paginate
 from sannong.rules import notifications as rules
 from sannong.types.common import Connection, mutation
 from sannong.types.notifications import (
@@ -21,17 +20,13 @@ class NotificationQuery:
         self, info: strawberry.Info[Context], first: int | None = None, after: str | None = None
     ) -> Connection[Notification]:
         viewer = await info.context.require_viewer()
-        inbox = info.context.db.notifications
-        mine = {"userId": viewer.id}
-        page = await paginate(  # index notifications(userId, createdAt, _id)
-            inbox,
-            mine,
+        return await Connection[Notification].find(  # index notifications(userId, createdAt, _id)
+            info.context.db.notifications,
+            {"userId": viewer.id},
+            Notification.from_doc,
             sort_key="createdAt",
             first=first,
             after=after,
-        )
-        return Connection[Notification].from_page(
-            page, Notification.from_doc, lambda: inbox.count_documents(mine)
         )
 
 

@@ -9,7 +9,6 @@ from strawberry import relay
 from sannong.auth import Role, require_role
 from sannong.clock import today_in_china
 from sannong.context import Context
-from sannong.db.pagination import paginate
 from sannong.errors import BadUserInput, Failure, NotFound, RuleError
 from sannong.loaders.prices import CommodityById, MarketById
 from sannong.money import fen_to_yuan
@@ -90,17 +89,14 @@ class PriceQuery:
             query["commodityId"] = {"$in": keys}  # index price_latest(commodityId, _id)
         if region_id is not None:
             query["path"] = node_key(region_id, "Region", "regionId")  # price_latest(path, _id)
-        quotes = info.context.db.price_latest
-        page = await paginate(
-            quotes,
+        return await Connection[PriceQuote].find(
+            info.context.db.price_latest,
             query,
+            PriceQuote.from_doc,
             sort_key="_id",
             descending=False,
             first=first,
             after=after,
-        )
-        return Connection[PriceQuote].from_page(
-            page, PriceQuote.from_doc, lambda: quotes.count_documents(query)
         )
 
     @strawberry.field(description="Daily low / average / high of the last `days` days (≤ 366)")

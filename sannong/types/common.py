@@ -11,8 +11,8 @@ from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.types.field import StrawberryField
 
-from sannong.db import object_id
-from sannong.db.pagination import Page
+from sannong.db import Collection, object_id
+from sannong.db.pagination import Page, paginate
 from sannong.errors import BadUserInput, Failure, InputErrorCode, RuleError
 from sannong.loaders import ById
 from sannong.media import PhotoErrorCode
@@ -100,6 +100,19 @@ class Connection[T]:
     @strawberry.field(description="Number of items matching the filter (one extra count)")
     async def total_count(self) -> int | None:
         return None if self.count_total is None else await self.count_total()
+
+    @classmethod
+    async def find(
+        cls,
+        collection: Collection,
+        query: dict[str, Any],
+        node: Callable[[dict[str, Any]], T],
+        **page_options: Any,
+    ) -> Self:
+        """One keyset page of `query` (see `paginate` for the options); `totalCount`
+        counts the same query, and only when a client asks for it."""
+        page = await paginate(collection, query, **page_options)
+        return cls.from_page(page, node, lambda: collection.count_documents(query))
 
     @classmethod
     def from_page(
