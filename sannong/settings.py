@@ -71,6 +71,9 @@ class Settings(BaseSettings):
         10.0, description="how long an event number allocated but not yet visible is waited for"
     )
 
+    jobs_enabled: bool = Field(True, description="this process runs due jobs (reminders, SMS)")
+    jobs_poll_seconds: float = Field(2.0, description="how often an idle job worker looks")
+
     sms_gateway_url: str | None = Field(None, description="unset: SMS goes to the outbox")
     sms_gateway_token: str | None = None
     sms_timeout_seconds: float = 5.0

@@ -36,6 +36,8 @@ def settings_for_tests(**overrides: Any) -> Settings:
         # One key for every app a test process makes, so no test writes one under var/.
         "secret_key": "test-secret-key",
         "metrics_token": METRICS_TOKEN,
+        # Tests run jobs with their own JobRunner, so an app's worker never races them.
+        "jobs_enabled": False,
     }
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 

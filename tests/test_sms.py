@@ -4,41 +4,16 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from sannong.db import Database
 from sannong.integrations.sms import HttpSms, OutboxSms
-
-
-class Gateway:
-    """A real aiohttp server standing in for the SMS gateway; fails the first `failures` posts."""
-
-    def __init__(self, failures: int = 0, status: int = 503) -> None:
-        self.failures, self.status = failures, status
-        self.received: list[dict[str, str]] = []
-        self.authorization: list[str | None] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.authorization.append(request.headers.get("Authorization"))
-        if self.failures > 0:
-            self.failures -= 1
-            return web.Response(status=self.status)
-        self.received.append(await request.json())
-        return web.json_response({"ok": True})
+from tests.gateway import Gateway, running_gateway
 
 
 @pytest.fixture
 async def gateway_url() -> AsyncIterator[tuple[str, Gateway]]:
-    gateway = Gateway()
-    app = web.Application()
-    app.router.add_post("/send", gateway.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}/send", gateway
-    await runner.cleanup()
+    async with running_gateway() as running:
+        yield running
 
 
 async def test_outbox_provider_stores_the_message(db: Database) -> None:

@@ -27,9 +27,11 @@ from sannong.db import Client
 from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
 from sannong.integrations.events import EventFeed
+from sannong.integrations.jobs import JobRunner, JobServices
 from sannong.integrations.sms import OutboxSms, sms_provider
 from sannong.logs import configure_logging
 from sannong.media import KEY, LocalPhotoStore
+from sannong.rules.jobs import HANDLERS
 from sannong.security import Passwords
 from sannong.settings import Settings, get_settings
 
@@ -104,9 +106,17 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         await services.events.start()
         app.state.services = services
         metrics_server = _serve_metrics_on_loopback(settings.metrics_port)
+        runner = JobRunner(
+            JobServices(db, services.sms), HANDLERS, poll_seconds=settings.jobs_poll_seconds
+        )
+        jobs = asyncio.create_task(runner.run_forever()) if settings.jobs_enabled else None
         try:
             yield
         finally:
+            if jobs is not None:
+                runner.stop()  # the job at hand may finish within the grace period
+                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(jobs, SHUTDOWN_GRACE_SECONDS)
             await services.events.stop()
             # An index build cut off mid-command leaves its connection behind: let it finish.
             with contextlib.suppress(TimeoutError):

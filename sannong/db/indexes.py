@@ -74,6 +74,7 @@ INDEXES: dict[str, list[Index]] = {
         Index([("listingId", 1), ("_id", -1)]),
     ],
     "sms_outbox": [
+        Index([("key", 1)], unique=True, options={"sparse": True}),  # a keyed message once
         Index([("status", 1), ("createdAt", 1)]),
         Index([("createdAt", -1), ("_id", -1)]),
     ],
@@ -111,6 +112,9 @@ INDEXES: dict[str, list[Index]] = {
     ],
     "events": [  # the event feed, read by `_id` (integrations/events.py): a short buffer
         Index([("at", 1)], ttl_seconds=600),
+    ],
+    "jobs": [  # integrations/jobs.py: due, or claimed until the lease ends
+        Index([("notBefore", 1)]),
     ],
     "notifications": [
         Index([("userId", 1), ("createdAt", -1), ("_id", -1)]),  # my notifications, newest first

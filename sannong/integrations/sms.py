@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import aiohttp
 from bson import ObjectId
+from pymongo.errors import DuplicateKeyError
 
 from sannong.clock import now
 from sannong.db import Database
@@ -23,34 +24,56 @@ log = logging.getLogger("sannong.sms")
 
 
 class SmsProvider(Protocol):
-    async def send(self, phone: str, text: str, *, purpose: str) -> ObjectId:
-        """Queue or deliver one message; returns its outbox id."""
+    async def send(
+        self, phone: str, text: str, *, purpose: str, key: str | None = None
+    ) -> ObjectId:
+        """Queue or deliver one message; returns its outbox id. A message with a `key`
+        (e.g. "consultation-reminder:<id>:24h:<user>") goes out once: sending the same key
+        again after it was delivered sends nothing and returns the first id."""
         ...
 
 
-async def _record(db: Database, phone: str, text: str, purpose: str, status: str) -> ObjectId:
+DONE = ("logged", "sent")
+
+
+async def _record(
+    db: Database, phone: str, text: str, purpose: str, status: str, key: str | None
+) -> tuple[ObjectId, bool]:
+    """The outbox entry of this message and whether it still has to go out."""
     at = now()
-    result = await db.sms_outbox.insert_one(
-        {
-            "phone": phone,
-            "text": text,
-            "purpose": purpose,
-            "status": status,
-            "attempts": 0,
-            "createdAt": at,
-            "updatedAt": at,
-        }
-    )
+    document: dict[str, Any] = {
+        "phone": phone,
+        "text": text,
+        "purpose": purpose,
+        "status": status,
+        "attempts": 0,
+        "createdAt": at,
+        "updatedAt": at,
+    }
+    if key is not None:
+        document["key"] = key
+    try:
+        result = await db.sms_outbox.insert_one(document)
+    except DuplicateKeyError:
+        # index sms_outbox(key) unique, sparse: a retry of a job that crashed after sending
+        earlier = await db.sms_outbox.find_one({"key": key}, {"status": 1})
+        if earlier is None:  # pragma: no cover - a duplicate that is gone again
+            raise
+        return earlier["_id"], earlier["status"] not in DONE
     inserted: ObjectId = result.inserted_id
-    return inserted
+    return inserted, True
 
 
 class OutboxSms:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def send(self, phone: str, text: str, *, purpose: str) -> ObjectId:
-        message_id = await _record(self.db, phone, text, purpose, "logged")
+    async def send(
+        self, phone: str, text: str, *, purpose: str, key: str | None = None
+    ) -> ObjectId:
+        message_id, due = await _record(self.db, phone, text, purpose, "logged", key)
+        if not due:
+            return message_id
         log.info(
             "sms logged",
             extra={"to": mask_phone(phone), "purpose": purpose, "message_id": str(message_id)},
@@ -76,8 +99,13 @@ class HttpSms:
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.retries, self.backoff = retries, backoff
 
-    async def send(self, phone: str, text: str, *, purpose: str) -> ObjectId:
-        message_id = await _record(self.db, phone, text, purpose, "pending")
+    async def send(
+        self, phone: str, text: str, *, purpose: str, key: str | None = None
+    ) -> ObjectId:
+        message_id, due = await _record(self.db, phone, text, purpose, "pending", key)
+        if not due:
+            return message_id
+        # A retry re-sends with the same id, so a gateway that saw it can drop the repeat.
         status, detail, attempts = await self._deliver(str(message_id), phone, text)
         update: dict[str, Any] = {
             "status": status,

@@ -1,0 +1,9 @@
+"""Every kind of job and the rule that does it: the one registry the workers run.
+
+A domain schedules with `integrations.jobs.schedule(db, KIND, key, due_at, payload)`
+and adds its kind here, next to the handler in its own rules module.
+"""
+
+from sannong.integrations.jobs import Handler
+
+HANDLERS: dict[str, Handler] = {}
