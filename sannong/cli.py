@@ -56,6 +56,10 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     from sannong.logs import uvicorn_log_config
 
     return {
+        # Named, not "auto": a missing uvloop or httptools fails the start instead of
+        # quietly running on the slower asyncio loop and h11.
+        "loop": "uvloop",
+        "http": "httptools",
         "log_level": "warning",
         "log_config": uvicorn_log_config(),
         "access_log": False,  # the app logs one JSON line per request

@@ -233,12 +233,17 @@ async def test_chinese_is_sent_as_utf8_not_escaped(api: Api) -> None:
     assert "山东省".encode() in response.content
 
 
-async def test_answers_over_a_kilobyte_are_gzipped_for_clients_that_accept_it(api: Api) -> None:
+@pytest.mark.parametrize("encoding", ["gzip", "br", "zstd"])
+async def test_answers_over_a_kilobyte_are_compressed_as_the_client_accepts(
+    api: Api, encoding: str
+) -> None:
     big = "{ regions(level: VILLAGE) { id code name fullName } }"
     small = "{ regions { name } }"
-    for query, encoded in ((big, "gzip"), (small, None)):
+    for query, encoded in ((big, encoding), (small, None)):
         response = await api.http.post(
-            "/graphql", json={"query": query}, headers={"Accept-Encoding": "gzip"}
+            "/graphql",
+            json={"query": query},
+            headers={"Accept-Encoding": encoding, "Accept": "application/graphql-response+json"},
         )
         assert response.status_code == 200
         assert response.headers.get("content-encoding") == encoded

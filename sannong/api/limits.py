@@ -30,30 +30,37 @@ walk every spread of a fragment again (`F2 { ...F1 ...F1 }`, `F3 { ...F2 ...F2 }
 … costs 2^k), which is the attack this module exists to stop.
 """
 
-from collections import defaultdict
-from collections.abc import Iterator, Mapping
+import contextlib
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLInputType,
     GraphQLInterfaceType,
     GraphQLNamedType,
     GraphQLObjectType,
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
     Node,
+    ObjectValueNode,
     OperationDefinitionNode,
     OperationType,
     SelectionSetNode,
+    ValueNode,
     VariableNode,
     get_named_type,
     is_leaf_type,
+    parse,
     validate,
 )
 from strawberry.extensions import SchemaExtension
@@ -61,6 +68,7 @@ from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRul
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from sannong.api.input_limits import first_overlong_literal
+from sannong.api.metrics import DOCUMENTS
 from sannong.errors import ErrorCode
 
 # Weights of fields that cost more than one object; grows with the features.
@@ -121,6 +129,9 @@ class _Walk:
             d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
         }
         self.measured: dict[str, Measure] = {}
+        # What depends on the variables, so a cached document checks only these again.
+        self.first_variables: set[str] = set()
+        self.variable_arguments: list[_VariableArgument] = []
 
     def operation(self, node: OperationDefinitionNode) -> Measure:
         root = {
@@ -194,6 +205,7 @@ class _Walk:
                 digits = value.value.lstrip("-")
                 return int(value.value) if len(digits) < 10 else _CAP  # beyond Int anyway
             if isinstance(value, VariableNode):
+                self.first_variables.add(value.name.value)
                 given = self.variables.get(value.name.value)
                 return given if isinstance(given, int) else None
         return None
@@ -204,10 +216,33 @@ class _Walk:
             definition = args.get(name)
             if definition is None:
                 continue
-            if found := first_overlong_literal(
-                argument.value, definition.type, f"{coordinate}({name}:)", self.variables
-            ):
+            where = f"{coordinate}({name}:)"
+            if _has_variable(argument.value):
+                self.variable_arguments.append(_VariableArgument(argument, definition.type, where))
+            elif found := first_overlong_literal(argument.value, definition.type, where, {}):
                 raise _TooLong(*found, argument)
+
+
+class _VariableArgument(NamedTuple):
+    """An argument whose text comes (partly) from variables: checked on every request."""
+
+    node: ArgumentNode
+    type: GraphQLInputType
+    coordinate: str
+
+    def too_long(self, variables: Mapping[str, Any]) -> GraphQLError | None:
+        found = first_overlong_literal(self.node.value, self.type, self.coordinate, variables)
+        return _TooLong(*found, self.node).error if found else None
+
+
+def _has_variable(node: ValueNode) -> bool:
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, ListValueNode):
+        return any(_has_variable(item) for item in node.values)
+    if isinstance(node, ObjectValueNode):
+        return any(_has_variable(field.value) for field in node.fields)
+    return False
 
 
 def repeated_pairs(document: DocumentNode, budget: int) -> int:
@@ -262,70 +297,162 @@ class CostReport:
     requested: int = 0
 
 
-def check_limits(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    variables: Mapping[str, Any],
-    limits: Limits,
-    report: CostReport,
-) -> list[GraphQLError]:
-    walk = _Walk(schema, document, variables)
-    try:
-        measures = [
-            walk.operation(definition)
-            for definition in document.definitions
-            if isinstance(definition, OperationDefinitionNode)
-        ]
-    except _TooLong as too_long:
-        return [too_long.error]
-    total = Measure(
+def _measure_operations(walk: _Walk, document: DocumentNode) -> Measure:
+    measures = [
+        walk.operation(definition)
+        for definition in document.definitions
+        if isinstance(definition, OperationDefinitionNode)
+    ]
+    return Measure(
         depth=max((m.depth for m in measures), default=0),
         aliases=sum(m.aliases for m in measures),
         fields=sum(m.fields for m in measures),
         cost=sum(m.cost for m in measures),
     )
-    report.requested = total.cost
+
+
+def _over_limits(total: Measure, limits: Limits) -> GraphQLError | None:
     if total.depth > limits.max_depth:
-        return [_too_complex(f"查询嵌套层数超过上限 {limits.max_depth} 层")]
+        return _too_complex(f"查询嵌套层数超过上限 {limits.max_depth} 层")
     if total.aliases > limits.max_aliases:
-        return [_too_complex(f"查询中的别名超过上限 {limits.max_aliases} 个（含片段展开后）")]
+        return _too_complex(f"查询中的别名超过上限 {limits.max_aliases} 个（含片段展开后）")
     if total.fields > limits.max_fields:
-        return [_too_complex(f"查询的字段超过上限 {limits.max_fields} 个（含片段展开后）")]
+        return _too_complex(f"查询的字段超过上限 {limits.max_fields} 个（含片段展开后）")
     if total.cost > limits.max_cost:
-        return [_too_complex(f"查询代价 {total.cost} 超过上限 {limits.max_cost}")]
-    if repeated_pairs(document, MAX_REPEATED_PAIRS) > MAX_REPEATED_PAIRS:
-        return [_too_complex("查询中重复的字段过多，请合并相同的字段")]
-    return []
+        return _too_complex(f"查询代价 {total.cost} 超过上限 {limits.max_cost}")
+    return None
+
+
+class PreparedDocument:
+    """One document's checks, done once: the walk, the repeated-field count and
+    graphql-core's rules. Only what depends on variables runs per request: the text
+    of variable arguments, and the cost again for `first` values not seen yet."""
+
+    MEASURES_KEPT = 16  # `first` values of one document: a screen uses a few
+
+    def __init__(self, cache: "DocumentCache", document: DocumentNode) -> None:
+        self.cache, self.document = cache, document
+        self.walked = False
+        self.first_variables: tuple[str, ...] = ()
+        self.variable_arguments: list[_VariableArgument] = []
+        self.static_error: GraphQLError | None = None  # a literal too long: always refused
+        self.measures: dict[tuple[object, ...], Measure] = {}
+        self.standard_errors: list[GraphQLError] | None = None
+
+    def _first(self, variables: Mapping[str, Any]) -> tuple[object, ...]:
+        return tuple(
+            v if isinstance(v := variables.get(name), int) else None
+            for name in self.first_variables
+        )
+
+    def _walk(self, variables: Mapping[str, Any]) -> Measure | None:
+        self.walked = True
+        walk = _Walk(self.cache.schema, self.document, variables)
+        try:
+            total = _measure_operations(walk, self.document)
+        except _TooLong as too_long:
+            self.static_error = too_long.error
+            return None
+        self.first_variables = tuple(sorted(walk.first_variables))
+        self.variable_arguments = walk.variable_arguments
+        if len(self.measures) >= self.MEASURES_KEPT:
+            self.measures.clear()
+        self.measures[self._first(variables)] = total
+        return total
+
+    def errors(self, variables: Mapping[str, Any], report: CostReport) -> list[GraphQLError]:
+        total = None if self.walked else self._walk(variables)
+        if self.static_error is not None:
+            return [self.static_error]
+        for argument in self.variable_arguments:
+            if error := argument.too_long(variables):
+                return [error]
+        total = total or self.measures.get(self._first(variables)) or self._walk(variables)
+        assert total is not None  # a static error would have been returned above
+        report.requested = total.cost
+        if error := _over_limits(total, self.cache.limits):
+            return [error]
+        if self.standard_errors is None:
+            self.standard_errors = self.cache.validate(self.document)
+        return self.standard_errors
+
+
+class DocumentCache:
+    """Parsed and checked documents by their text, for the life of the process.
+
+    Bounded (LRU), so unique texts sent to churn it cost the sender, not memory.
+    `parsed` and `validated` count the real work, for the metrics and the tests.
+    """
+
+    SIZE = 512
+
+    def __init__(self, limits: Limits, *, hide_suggestions: bool) -> None:
+        self.limits, self.hide_suggestions = limits, hide_suggestions
+        self.schema: GraphQLSchema = GraphQLSchema()  # set by `bind`
+        self.rules: tuple[Any, ...] = ()
+        self._prepared: OrderedDict[str, PreparedDocument] = OrderedDict()
+
+    def bind(self, schema: GraphQLSchema, rules: Iterable[Any]) -> None:
+        if self.schema is not schema:
+            self.schema = schema
+            self.rules = (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+            self._prepared.clear()
+
+    def parse(self, query: str, parse_options: Mapping[str, Any]) -> DocumentNode:
+        if (prepared := self._prepared.get(query)) is not None:
+            self._prepared.move_to_end(query)
+            return prepared.document
+        document = parse(query, **parse_options)
+        DOCUMENTS.labels("parsed").inc()
+        return document
+
+    def prepared(self, query: str, document: DocumentNode) -> PreparedDocument:
+        prepared = self._prepared.get(query)
+        if prepared is None or prepared.document is not document:
+            prepared = PreparedDocument(self, document)
+            self._prepared[query] = prepared
+            if len(self._prepared) > self.SIZE:
+                self._prepared.popitem(last=False)
+        return prepared
+
+    def validate(self, document: DocumentNode) -> list[GraphQLError]:
+        """graphql-core's rules; refused documents are cached with their errors too."""
+        if repeated_pairs(document, MAX_REPEATED_PAIRS) > MAX_REPEATED_PAIRS:
+            return [_too_complex("查询中重复的字段过多，请合并相同的字段")]
+        DOCUMENTS.labels("validated").inc()
+        return validate(self.schema, document, self.rules, hide_suggestions=self.hide_suggestions)
 
 
 class RequestValidation(SchemaExtension):
-    """The whole validation step: the limits above, then graphql-core's rules.
+    """Parsing and the whole validation step, through the process's `DocumentCache`.
 
-    It sets the validation result itself (as strawberry's `ValidationCache` does), so
-    a refused document never reaches the standard rules, and suggestions can be
-    hidden from every rule, not only from unknown fields.
+    It sets the document and the validation result itself (as strawberry's
+    `ParserCache` and `ValidationCache` do), so a refused document never reaches the
+    standard rules, suggestions can be hidden from every rule, and a document seen
+    before is neither parsed nor validated again.
     """
 
-    def __init__(self, *, limits: Limits, hide_suggestions: bool) -> None:
-        self.limits, self.hide_suggestions = limits, hide_suggestions
+    def __init__(self, cache: DocumentCache) -> None:
+        self.cache = cache
         self.report = CostReport()
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query and context.graphql_document is None:
+            # A syntax error is left to strawberry's own parse, which reports it.
+            with contextlib.suppress(GraphQLError):
+                context.graphql_document = self.cache.parse(context.query, context.parse_options)
+        yield
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
-            schema = context.schema._schema
+        if document is not None and context.query and context.pre_execution_errors is None:
+            self.cache.bind(context.schema._schema, context.validation_rules)
             variables = context.variables if isinstance(context.variables, dict) else {}
-            errors = check_limits(schema, document, variables, self.limits, self.report)
-            if not errors:
-                errors = validate(
-                    schema,
-                    document,
-                    (*context.validation_rules, MaybeNullValidationRule, OneOfInputValidationRule),
-                    hide_suggestions=self.hide_suggestions,
-                )
-            context.pre_execution_errors = errors
+            prepared = self.cache.prepared(context.query, document)
+            context.pre_execution_errors = prepared.errors(variables, self.report)
         yield
 
     def get_results(self) -> dict[str, Any]:
-        return {"cost": {"requested": self.report.requested, "limit": self.limits.max_cost}}
+        return {"cost": {"requested": self.report.requested, "limit": self.cache.limits.max_cost}}

@@ -17,7 +17,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import cast as strawberry_cast
 
 from sannong.api.errors import CodedErrors
-from sannong.api.limits import Limits, RequestValidation
+from sannong.api.limits import DocumentCache, Limits, RequestValidation
 from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
@@ -108,10 +108,11 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         max_cost=settings.max_cost,
         max_fields=settings.max_fields,
     )
+    documents = DocumentCache(limits, hide_suggestions=not settings.debug)
     # Factories: each request gets fresh extension instances (they keep per-request state).
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: RequestValidation(limits=limits, hide_suggestions=not settings.debug),
+        lambda: RequestValidation(documents),
         lambda: CodedErrors(debug=settings.debug),
     ]
     if not settings.debug:
