@@ -6,8 +6,9 @@ The step is what every request goes through before any resolver: parsing with th
 token limit, the request limits (`sannong.api.limits`) and graphql-core's rules.
 Each document is timed through the app's own schema, its extensions included, so a
 figure is what one request of it costs the event loop: cold (a text the process has
-not seen) and cached (the same text again: neither parsed nor validated). "largest accepted" rows are
-documents just inside every limit, the dearest ones the standard rules still see.
+not seen) and cached (the same text again: neither parsed nor validated). "largest
+accepted" rows are documents just inside every limit, the dearest ones the standard
+rules still see.
 """
 
 import statistics

@@ -145,13 +145,14 @@ async def test_listings_with_sellers_and_thumbnails_cost_the_same_commands_for_1
     query = """query($n: Int) { listings(first: $n) { edges { node {
         title thumbnailUrl seller { name } region { name } } } } }"""
     tallies = []
-    for size in (10, 100):
+    for size in (10, 100, 10):
         with count_commands() as tally:
             result = await api.gql(query, {"n": size})
         assert len(result["data"]["listings"]["edges"]) == size
         assert result["data"]["listings"]["edges"][0]["node"]["thumbnailUrl"].startswith("/media/")
         tallies.append(tally.names)
-    assert tallies[0] == tallies[1] == ["find", "find", "find"]  # listings, users, regions
+    # listings and users; the regions are the process's since the seller registered
+    assert tallies[0] == tallies[1] == tallies[2] == ["find", "find"]
 
 
 async def test_listing_phrases_help_people_who_find_typing_hard(api: Api) -> None:

@@ -26,9 +26,10 @@ from sannong.context import Services
 from sannong.db import Client
 from sannong.db.client import open_client
 from sannong.db.indexes import ensure_indexes
-from sannong.integrations.events import EventFeed
+from sannong.integrations.events import EventFeed, Topic
 from sannong.integrations.jobs import JobRunner, JobServices
 from sannong.integrations.sms import OutboxSms, sms_provider
+from sannong.loaders.shared import SHARED, SharedById
 from sannong.logs import configure_logging
 from sannong.media import KEY, LocalPhotoStore
 from sannong.rules.jobs import HANDLERS
@@ -54,6 +55,16 @@ async def _ensure_indexes_when_reachable(services: Services) -> None:
             log.warning("database not reachable, indexes will be applied later")
             await asyncio.sleep(delay)
             delay = min(delay * 2, 30.0)
+
+
+async def _drop_changed_references(feed: EventFeed, database: str) -> None:
+    """Every process forgets its copies of a region, commodity or market that changed."""
+    collections = {kind.collection for kind in SharedById.kinds}
+    with feed.listen([(Topic.REFERENCE, collection) for collection in collections]) as changes:
+        while True:
+            if (event := await changes.next()) is not None:
+                for collection in event.audience:
+                    SHARED.evict(database, collection, event.ids)
 
 
 def _serve_metrics_on_loopback(port: int | None) -> Any:
@@ -105,6 +116,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         await asyncio.to_thread(text.warm_up)
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
         await services.events.start()
+        references = asyncio.create_task(_drop_changed_references(services.events, db.name))
         app.state.services = services
         metrics_server = _serve_metrics_on_loopback(settings.metrics_port)
         runner = JobRunner(
@@ -118,6 +130,9 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
                 runner.stop()  # the job at hand may finish within the grace period
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(jobs, SHUTDOWN_GRACE_SECONDS)
+            references.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await references
             await services.events.stop()
             # An index build cut off mid-command leaves its connection behind: let it finish.
             with contextlib.suppress(TimeoutError):

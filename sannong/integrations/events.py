@@ -47,7 +47,13 @@ from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.errors import (
+    ConnectionFailure,
+    DuplicateKeyError,
+    ExecutionTimeout,
+    OperationFailure,
+    PyMongoError,
+)
 
 from sannong.db import Database
 
@@ -82,6 +88,7 @@ HISTORY_LOST = 286  # ChangeStreamHistoryLost: the resume token fell off the opl
 class Topic(StrEnum):
     ORDERS = "orders"  # audience: buyer and seller ids; ids: [order id]
     SESSIONS = "sessions"  # audience: a session id or a user id whose sessions were revoked
+    REFERENCE = "reference"  # audience: a collection of rarely changed documents; ids: changed
 
 
 @dataclass(frozen=True)
@@ -259,6 +266,11 @@ class EventFeed:
                 delay = 0.5
             except asyncio.CancelledError:
                 raise
+            except (ConnectionFailure, ExecutionTimeout):
+                # The database is down or slow: expected, and said once per attempt.
+                log.warning("event feed reader: database unavailable, retrying")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
             except Exception:
                 log.warning("event feed reader failed, retrying", exc_info=True)
                 await asyncio.sleep(delay)

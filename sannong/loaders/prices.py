@@ -1,15 +1,16 @@
 from typing import ClassVar
 
 from sannong.loaders import ById, ManyByField
+from sannong.loaders.shared import SharedById
 
 
-class CommodityById(ById):
+class CommodityById(SharedById):
     object_ids = False
     collection = "commodities"
     projection: ClassVar[dict[str, int]] = {"searchTokens": 0}
 
 
-class MarketById(ById):
+class MarketById(SharedById):
     object_ids = False
     collection = "markets"
 

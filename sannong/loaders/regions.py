@@ -1,7 +1,8 @@
-from sannong.loaders import ById, ManyByField
+from sannong.loaders import ManyByField
+from sannong.loaders.shared import SharedById
 
 
-class RegionById(ById):
+class RegionById(SharedById):
     object_ids = False
     collection = "regions"
 

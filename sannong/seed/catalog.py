@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sannong.db import Database
+from sannong.integrations.events import Topic, publish
 from sannong.seed.batches import upsert_all
 from sannong.text import tokens
 
@@ -153,6 +154,7 @@ async def market_documents(db: Database) -> list[dict[str, Any]]:
 async def seed_catalog(db: Database) -> None:
     await upsert_all(db.commodities, commodity_documents())
     await upsert_all(db.markets, await market_documents(db))
+    await publish(db, Topic.REFERENCE, audience=["commodities", "markets"], ids=[])
 
 
 DEMO_FOLLOWS = ("corn", "tomato", "cucumber", "garlic")  # what the demo farmer grows

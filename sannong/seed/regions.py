@@ -3,6 +3,7 @@
 from typing import Any
 
 from sannong.db import Database
+from sannong.integrations.events import Topic, publish
 from sannong.seed.batches import upsert_all
 
 # (code, name, children); codes follow the 12-digit national division code layout.
@@ -133,3 +134,4 @@ def village_code(name: str) -> str:
 
 async def seed_regions(db: Database) -> None:
     await upsert_all(db.regions, region_documents())
+    await publish(db, Topic.REFERENCE, audience=["regions"], ids=[])  # running servers reload
