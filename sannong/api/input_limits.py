@@ -67,6 +67,7 @@ TEXT_MAXIMA: Mapping[str, int] = {
     "PriceRowInput.unit": SHORT,
     # marketplace
     "ListingFilter.text": LINE,
+    "UserFilter.text": SHORT,
     "ListingFilter.commodity": SHORT,
     "CreateListingInput.commodity": SHORT,
     "CreateListingInput.title": LINE,

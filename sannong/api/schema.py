@@ -24,6 +24,7 @@ from sannong.resolvers.alerts import AlertMutation, AlertQuery
 from sannong.resolvers.articles import ArticleMutation, ArticleQuery
 from sannong.resolvers.market import MarketMutation, MarketQuery, MarketSubscription
 from sannong.resolvers.notifications import NotificationMutation, NotificationQuery
+from sannong.resolvers.people import PeopleQuery
 from sannong.resolvers.prices import PriceAlertQuery, PriceMutation, PriceQuery
 from sannong.resolvers.regions import RegionQuery
 from sannong.resolvers.search import SearchQuery
@@ -39,6 +40,7 @@ QUERIES: tuple[type, ...] = (
     SearchQuery,
     NotificationQuery,
     MarketQuery,
+    PeopleQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AccountMutation,

@@ -38,7 +38,8 @@ INDEXES: dict[str, list[Index]] = {
     ],
     "users": [
         Index([("phone", 1)], unique=True),  # login, duplicate phone
-        Index([("path", 1), ("_id", 1)]),  # users of a region subtree
+        Index([("path", 1), ("_id", 1)]),  # users of a region subtree (admins' `users`)
+        Index([("path", 1), ("role", 1), ("_id", 1)]),  # ... of one role
     ],
     "sessions": [
         Index([("tokenHash", 1)], unique=True),  # bearer token lookup
@@ -58,6 +59,7 @@ INDEXES: dict[str, list[Index]] = {
         Index([("commodity", 1), ("status", 1), ("priceFen", 1), ("_id", 1)]),
         Index([("searchTokens", 1), ("status", 1), ("_id", -1)]),  # text search
         Index([("sellerId", 1), ("_id", -1)]),  # a seller's listings
+        Index([("path", 1), ("lastReportedAt", -1), ("_id", -1)]),  # reported, for admins
     ],
     "orders": [
         Index([("buyerId", 1), ("idempotencyKey", 1)], unique=True),  # retries never duplicate

@@ -1,4 +1,4 @@
-from sannong.loaders import ById
+from sannong.loaders import ById, ManyByField
 
 
 class ListingById(ById):
@@ -7,3 +7,9 @@ class ListingById(ById):
 
 class OrderById(ById):
     collection = "orders"
+
+
+class ReportsByListing(ManyByField):
+    collection = "listing_reports"
+    field = "listingId"  # index listing_reports(listingId, _id)
+    sort = [("_id", -1)]  # noqa: RUF012 - newest first, as the admin reads them

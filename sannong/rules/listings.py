@@ -270,7 +270,9 @@ async def report_listing(
         raise RuleError(
             "listingId", "您已举报过该商品", ListingErrorCode.ALREADY_REPORTED
         ) from None
-    await db.listings.update_one({"_id": listing["_id"]}, {"$inc": {"reportCount": 1}})
+    await db.listings.update_one(
+        {"_id": listing["_id"]}, {"$inc": {"reportCount": 1}, "$max": {"lastReportedAt": now()}}
+    )
     return listing
 
 
