@@ -294,6 +294,26 @@ async def test_farmer_follows_commodities_and_sees_their_latest_price_and_trend(
     assert apple == {"name": "苹果", "latestPrice": None}
 
 
+async def test_a_late_report_of_a_week_before_changes_the_seven_day_change(api: Api) -> None:
+    admin = await api.person(Role.TOWNSHIP_ADMIN, scope=SUNJIAJI)
+    await report(api, [row(day=days_ago(0), low="1.90", avg="2.00", high="2.10")], admin)
+    query = """query($c: [ID!]) { latestPrices(commodityIds: $c) {
+        edges { node { price changePct7d } } } }"""
+    variables = {"c": [commodity_id("corn")]}
+    before = await api.gql(query, variables)
+    assert before["data"]["latestPrices"]["edges"][0]["node"]["changePct7d"] is None
+    await report(api, [row(day=days_ago(7), low="1.50", avg="1.60", high="1.70")], admin)
+    after = await api.gql(query, variables)
+    assert after["data"]["latestPrices"]["edges"][0]["node"] == {
+        "price": "2.00",
+        "changePct7d": 25.0,
+    }
+    # A quote stored before the week-before price was kept with it is looked up instead.
+    await api.db.price_latest.update_many({}, {"$unset": {"weekBeforeFen": ""}})
+    older = await api.gql(query, variables)
+    assert older["data"]["latestPrices"]["edges"][0]["node"]["changePct7d"] == 25.0
+
+
 async def test_following_commodities_needs_a_sign_in(api: Api) -> None:
     result = await api.gql(
         """mutation($i: FollowCommoditiesInput!) { followCommodities(input: $i) {
@@ -340,10 +360,10 @@ async def test_latest_prices_cost_the_same_commands_for_one_or_many_commodities(
             result = await api.gql(LATEST, {"c": [commodity_id(c) for c in chosen]})
         assert len(result["data"]["latestPrices"]["edges"]) == len(chosen)
         tallies.append(tally.names)
-    # the page, then commodities, markets, regions and week-old reports: one batch each;
-    # once the process keeps the commodities, markets and regions, the page and reports
-    assert tallies[0] == ["find"] * 5
-    assert tallies[1] == tallies[2] == ["find"] * 2
+    # the page, then commodities, markets and regions: one batch each (the week-before
+    # price is kept with the quote); then the process keeps the last three
+    assert tallies[0] == ["find"] * 4
+    assert tallies[1] == tallies[2] == ["find"]
 
 
 async def test_followed_commodities_on_the_home_screen_cost_constant_commands(api: Api) -> None:

@@ -304,6 +304,7 @@ async def store_reports(
     for start in range(0, len(reports), MAX_ROWS):
         await _store_months(db, reports[start : start + MAX_ROWS], source, reported_by, result)
     pairs = await advance_latest(db, reports)
+    await refresh_week_before(db, pairs)
     if sms is not None and pairs:
         result.alerts_triggered = await check_price_alerts(db, pairs, sms=sms)
     return result
@@ -400,6 +401,42 @@ async def advance_latest(db: Database, reports: Iterable[dict[str, Any]]) -> lis
             if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
                 raise
     return list(newest)
+
+
+WEEK_BEFORE = (7, 8, 9)  # a market closed a week before (holiday): up to two days earlier
+
+
+async def refresh_week_before(db: Database, pairs: Sequence[str]) -> None:
+    """Each latest quote keeps the average of a week before it (`weekBeforeFen`), so the
+    7-day change on a screen costs no second lookup. Every pair a batch touched is
+    refreshed: a late report of an earlier day can be the week-before of the latest."""
+    for start in range(0, len(pairs), WRITE_BATCH):
+        latest = await db.price_latest.find(
+            {"_id": {"$in": list(pairs[start : start + WRITE_BATCH])}},
+            {"date": 1, "commodityId": 1, "marketId": 1},
+        ).to_list()
+        days = {d["_id"]: [days_before(d["date"], n) for n in WEEK_BEFORE] for d in latest}
+
+        def month_of(doc: dict[str, Any], day: str) -> str:
+            return month_id(doc["commodityId"], doc["marketId"], day)
+
+        wanted = list({month_of(d, day) for d in latest for day in days[d["_id"]]})
+        months = {
+            m["_id"]: m
+            for m in await db.prices.find({"_id": {"$in": wanted}}, {"days": 1}).to_list()
+        }
+        writes = []
+        for doc in latest:
+            entries = (day_entry(months.get(month_of(doc, day)), day) for day in days[doc["_id"]])
+            before = next((entry["avg"] for entry in entries if entry), None)
+            # Only while it is still the latest: a newer quote refreshes itself.
+            writes.append(
+                UpdateOne(
+                    {"_id": doc["_id"], "date": doc["date"]}, {"$set": {"weekBeforeFen": before}}
+                )
+            )
+        if writes:
+            await db.price_latest.bulk_write(writes, ordered=False)
 
 
 def days_before(day: str, days: int) -> str:

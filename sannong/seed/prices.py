@@ -17,6 +17,7 @@ from sannong.rules.prices import (
     advance_latest,
     day_key,
     month_id,
+    refresh_week_before,
     report_id,
 )
 from sannong.seed.batches import create_then_fill
@@ -103,5 +104,5 @@ async def seed_prices(db: Database, *, days: int = DAYS) -> int:
     await create_then_fill(
         db.prices, month_documents(reports), lambda m: {k: v for k, v in m.items() if k != "days"}
     )
-    await advance_latest(db, reports)
+    await refresh_week_before(db, await advance_latest(db, reports))
     return len(reports)

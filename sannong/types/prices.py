@@ -15,7 +15,7 @@ from sannong.loaders.prices import (
 )
 from sannong.money import fen_to_yuan
 from sannong.rules.price_alerts import price_alert_visible_to
-from sannong.rules.prices import change_pct, day_entry, days_before, month_id
+from sannong.rules.prices import WEEK_BEFORE, change_pct, day_entry, days_before, month_id
 from sannong.types.common import DocumentNode, UserError, node_key
 from sannong.types.regions import Region
 
@@ -99,8 +99,8 @@ class Market(DocumentNode):
 
 
 async def _week_before(info: strawberry.Info, commodity: str, market: str, day: str) -> int | None:
-    """Average a week before; a market closed that day (holiday) falls back up to two days."""
-    days = [days_before(day, n) for n in (7, 8, 9)]
+    """Average a week before, for a quote stored before `weekBeforeFen` was kept."""
+    days = [days_before(day, n) for n in WEEK_BEFORE]
     months = await PriceMonthById.of(info.context).load_many(
         [month_id(commodity, market, d) for d in days]
     )
@@ -118,6 +118,7 @@ class PriceQuote:
     commodity_key: strawberry.Private[str]
     market_key: strawberry.Private[str]
     avg_fen: strawberry.Private[int]
+    doc: strawberry.Private[dict[str, Any]]
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Self:
@@ -130,6 +131,7 @@ class PriceQuote:
             commodity_key=doc["commodityId"],
             market_key=doc["marketId"],
             avg_fen=doc["avgFen"],
+            doc=doc,
         )
 
     @strawberry.field
@@ -142,9 +144,12 @@ class PriceQuote:
 
     @strawberry.field(description="Change of the average price against a week before, in %")
     async def change_pct_7d(self, info: strawberry.Info) -> float | None:
-        before = await _week_before(
-            info, self.commodity_key, self.market_key, self.date.isoformat()
-        )
+        if "weekBeforeFen" in self.doc:  # kept with the quote (rules/prices.refresh_week_before)
+            before: int | None = self.doc["weekBeforeFen"]
+        else:
+            before = await _week_before(
+                info, self.commodity_key, self.market_key, self.date.isoformat()
+            )
         return change_pct(self.avg_fen, before)
 
 
