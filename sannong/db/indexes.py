@@ -68,6 +68,7 @@ INDEXES: dict[str, list[Index]] = {
         Index([("sellerId", 1), ("_id", -1)]),  # my orders as seller
         Index([("sellerId", 1), ("status", 1), ("_id", -1)]),
         Index([("listingId", 1), ("status", 1)]),  # orders of a listing
+        Index([("path", 1), ("status", 1)]),  # figures of a region subtree (rules/stats)
     ],
     # A placeOrder at work holds its key here; a crashed one's claim is replaced after 30 s.
     "idempotency_claims": [Index([("createdAt", 1)], ttl_seconds=3600)],

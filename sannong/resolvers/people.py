@@ -1,13 +1,19 @@
-"""Admins' views of their subtree: `users(filter)` and `listingReports`."""
+"""Admins' views of their subtree: `users(filter)`, `listingReports`, `platformStats`."""
 
 import strawberry
+from strawberry import relay
 
 from sannong.context import Context
+from sannong.errors import NotFound
 from sannong.loaders.accounts import UserById
+from sannong.loaders.regions import RegionById
 from sannong.rules import people as rules
+from sannong.rules import stats
 from sannong.types.accounts import User
 from sannong.types.common import Connection, node_key
 from sannong.types.people import ReportedListing, UserFilter
+from sannong.types.regions import Region
+from sannong.types.stats import PlatformStats
 
 
 @strawberry.type
@@ -55,3 +61,20 @@ class PeopleQuery:
             after=after,
             projection={"searchTokens": 0},
         )
+
+    @strawberry.field(description="Figures of my subtree or a region in it (admins)")
+    async def platform_stats(
+        self, info: strawberry.Info[Context], region_id: relay.GlobalID | None = None
+    ) -> PlatformStats:
+        context = info.context
+        viewer = await context.viewer()
+        named = None
+        if region_id is not None:
+            named = await RegionById.of(context).load(node_key(region_id, "Region", "regionId"))
+            if named is None:
+                raise NotFound("地区不存在")
+        code = stats.stats_region(viewer, named)
+        region = await RegionById.of(context).load(code)
+        assert region is not None  # an admin's own scope exists
+        figures = await stats.platform_stats(context.db, region)
+        return PlatformStats.of(Region.from_doc(region), figures)

@@ -155,6 +155,7 @@ async def _place_claimed(
         "listingId": listing_id,
         "sellerId": listing["sellerId"],
         "buyerId": buyer_id,
+        "path": listing["path"],  # the listing's region: an admin's figures of its subtree
         "title": listing["title"],
         "unit": listing["unit"],
         "quantity": quantity,

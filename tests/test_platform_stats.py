@@ -1,0 +1,95 @@
+"""Figures of a region subtree for its admins: people per subregion and role, orders per
+state and turnover, active listings; kept a minute; nobody else sees them."""
+
+import pytest
+
+from sannong.auth import Role
+from sannong.db.client import count_commands
+from sannong.rules import stats
+from tests.factories import Api, codes, region_id
+from tests.market import CANCEL, COMPLETE, RESPOND, create_listing, place
+
+SUNJIAJI, LUOCHENG, SHOUGUANG = "370783003000", "370783002000", "370783000000"
+STATS = """query($r: ID) { platformStats(regionId: $r) {
+  region { name }
+  residentsBySubregion { count region { name } }
+  peopleByRole { role count }
+  ordersByStatus { status count amount }
+  turnover activeListings } }"""
+
+
+@pytest.fixture(autouse=True)
+def fresh_figures() -> None:
+    stats._kept.clear()  # figures are kept a minute per process: each test counts anew
+
+
+async def test_a_county_admin_sees_people_orders_and_turnover_of_the_county(api: Api) -> None:
+    seller = await api.person()
+    buyer = await api.person(village="东斟灌村")
+    county = await api.person(Role.PLATFORM_ADMIN, scope=SHOUGUANG)
+    listing = await create_listing(api, seller, price="2.50", quantity=100)
+    done = (await place(api, buyer, listing["id"], quantity=4))["data"]["placeOrder"]["order"]
+    cancelled = (await place(api, buyer, listing["id"], quantity=1))["data"]["placeOrder"]
+    await api.gql(RESPOND, {"i": {"orderId": done["id"], "accept": True}}, as_=seller)
+    await api.gql(COMPLETE, {"i": {"orderId": done["id"]}}, as_=seller)
+    await api.gql(CANCEL, {"i": {"orderId": cancelled["order"]["id"]}}, as_=buyer)
+
+    figures = (await api.gql(STATS, as_=county))["data"]["platformStats"]
+    assert figures["region"] == {"name": "寿光市"}
+    assert {r["region"]["name"]: r["count"] for r in figures["residentsBySubregion"]} == {
+        "孙家集街道": 2,  # the seller and the county admin live in 孙家集村
+        "洛城街道": 1,
+    }
+    assert {r["role"]: r["count"] for r in figures["peopleByRole"]} == {
+        "FARMER": 2,
+        "PLATFORM_ADMIN": 1,
+    }
+    assert figures["ordersByStatus"] == [
+        {"status": "CANCELLED", "count": 1, "amount": "2.50"},
+        {"status": "COMPLETED", "count": 1, "amount": "10.00"},
+    ]
+    assert figures["turnover"] == "10.00" and figures["activeListings"] == 1
+
+
+async def test_a_township_admin_sees_villages_of_its_township(api: Api) -> None:
+    await api.person(village="三元朱村")
+    admin = await api.person(Role.TOWNSHIP_ADMIN, scope=SUNJIAJI)
+    figures = (await api.gql(STATS, as_=admin))["data"]["platformStats"]
+    assert figures["region"] == {"name": "孙家集街道"}
+    assert {r["region"]["name"] for r in figures["residentsBySubregion"]} == {
+        "三元朱村",
+        "孙家集村",
+    }
+    assert figures["ordersByStatus"] == [] and figures["turnover"] == "0.00"
+
+
+async def test_figures_are_kept_a_minute(api: Api) -> None:
+    county = await api.person(Role.PLATFORM_ADMIN, scope=SHOUGUANG)
+    await api.gql(STATS, as_=county)
+    await api.person()  # a new resident is counted a minute later, not now
+    with count_commands() as tally:
+        again = await api.gql(STATS, as_=county)
+    assert "aggregate" not in tally.names
+    people = again["data"]["platformStats"]["residentsBySubregion"]
+    assert sum(r["count"] for r in people) == 1
+
+
+@pytest.mark.parametrize(
+    ("who", "region", "code"),
+    [
+        (None, None, "UNAUTHENTICATED"),
+        (Role.FARMER, None, "FORBIDDEN"),
+        (Role.EXPERT, None, "FORBIDDEN"),
+        (Role.TOWNSHIP_ADMIN, LUOCHENG, "FORBIDDEN"),  # another township
+        (Role.TOWNSHIP_ADMIN, SHOUGUANG, "FORBIDDEN"),  # above its own
+        (Role.TOWNSHIP_ADMIN, "370783003999", "NOT_FOUND"),
+    ],
+)
+async def test_who_may_not_see_the_figures(
+    api: Api, who: Role | None, region: str | None, code: str
+) -> None:
+    viewer = None
+    if who is not None:
+        viewer = await api.person(who, scope=SUNJIAJI if who is Role.TOWNSHIP_ADMIN else None)
+    result = await api.gql(STATS, {"r": region_id(region) if region else None}, as_=viewer)
+    assert result["data"] is None and codes(result) == [code]
