@@ -45,6 +45,8 @@ TEXT_MAXIMA: Mapping[str, int] = {
     "Query.articles(after:)": CURSOR,
     "Query.latestPrices(after:)": CURSOR,
     "Query.listings(after:)": CURSOR,
+    "Query.users(after:)": CURSOR,
+    "Query.listingReports(after:)": CURSOR,
     "Query.myOrders(after:)": CURSOR,
     "Query.myNotifications(after:)": CURSOR,
     # accounts
