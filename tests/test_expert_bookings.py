@@ -70,9 +70,8 @@ async def test_the_same_key_for_another_booking_is_a_conflict(api: Api) -> None:
     key = new_key()
     placed = await book(api, farmer, first["id"], key)
     assert (await book(api, farmer, first["id"], key))["consultation"] == placed["consultation"]
-    result = await api.gql(
-        BOOK, {"i": {"slotId": other["id"], "topic": "另一个问题", "idempotencyKey": key}}, as_=farmer
-    )
+    variables = {"i": {"slotId": other["id"], "topic": "另一个问题", "idempotencyKey": key}}
+    result = await api.gql(BOOK, variables, as_=farmer)
     assert codes(result) == ["CONFLICT"]
     assert await api.db.consultations.count_documents({}) == 1
 
