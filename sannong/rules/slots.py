@@ -64,9 +64,8 @@ def _checked_batch(slots: list[tuple[datetime, int]], at: datetime) -> list[tupl
     return slots
 
 
-def _overlap_failures(
-    checks: Checks, batch: list[Document], existing: list[Document], *, first_only: bool = True
-) -> None:
+def _overlap_failures(checks: Checks, batch: list[Document], existing: list[Document]) -> None:
+    """Each new slot is named once, with the first slot it overlaps."""
     for index, slot in enumerate(batch):
         for other in [*existing, *batch[:index]]:
             if overlaps(slot, other):
@@ -76,8 +75,7 @@ def _overlap_failures(
                     f"时段 {span(slot)} 与{mine}时段 {span(other)} 重叠",
                     ConsultationErrorCode.OVERLAP,
                 )
-                if first_only:
-                    break
+                break
 
 
 async def publish_slots(
