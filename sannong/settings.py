@@ -4,8 +4,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IceServer(BaseModel):
+    """One entry of WebRTC's `iceServers`: a STUN or TURN server the two parties use."""
+
+    urls: list[str]
+    username: str | None = None
+    credential: str | None = None
 
 
 class Settings(BaseSettings):
@@ -73,6 +81,20 @@ class Settings(BaseSettings):
 
     jobs_enabled: bool = Field(True, description="this process runs due jobs (reminders, SMS)")
     jobs_poll_seconds: float = Field(2.0, description="how often an idle job worker looks")
+
+    ice_servers: list[IceServer] = Field(
+        default_factory=list,
+        description='JSON list, e.g. [{"urls": ["turn:turn.example.cn:3478"], "username": "u", '
+        '"credential": "p"}]; production points it at a TURN server such as coturn',
+    )
+    video_base_url: str | None = Field(
+        None, description="a video service: each consultation gets a room link under it"
+    )
+    call_opens_minutes: int = Field(10, description="the call may start this early")
+    farmer_cancel_hours: int = Field(2, description="a farmer cancels until this long before")
+    max_upcoming_consultations: int = Field(3, description="booked, not yet started, per farmer")
+    photos_per_question: int = 6
+    photos_per_booking: int = 3
 
     sms_gateway_url: str | None = Field(None, description="unset: SMS goes to the outbox")
     sms_gateway_token: str | None = None

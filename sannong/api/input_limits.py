@@ -86,6 +86,33 @@ TEXT_MAXIMA: Mapping[str, int] = {
     "PlaceOrderInput.note": LINE,
     "RespondToOrderInput.reason": LINE,
     "CancelOrderInput.reason": LINE,
+    # experts and consultations
+    "Query.consultationSlots(after:)": CURSOR,
+    "Query.myConsultations(after:)": CURSOR,
+    "Query.videoSessions(after:)": CURSOR,
+    "Query.experts(after:)": CURSOR,
+    "Query.questions(after:)": CURSOR,
+    "QuestionFilter.crop": SHORT,
+    "UpdateExpertProfileInput.organization": SHORT,
+    "UpdateExpertProfileInput.title": SHORT,
+    "UpdateExpertProfileInput.bio": TEXT,
+    "AskQuestionInput.crop": SHORT,
+    "AskQuestionInput.text": TEXT,
+    "AnswerQuestionInput.text": TEXT,
+    "CancelSlotInput.reason": LINE,
+    "BookConsultationInput.topic": LINE,
+    "BookConsultationInput.idempotencyKey": SHORT,
+    "BookConsultationInput.description": TEXT,
+    "BookConsultationInput.crop": SHORT,
+    "CancelConsultationInput.reason": LINE,
+    "CompleteConsultationInput.advice": TEXT,
+    "RateConsultationInput.comment": LINE,
+    "SendCallSignalInput.payload": 20_000,  # an SDP offer (rule: 16 000)
+    "ScheduleVideoSessionInput.title": LINE,
+    "ScheduleVideoSessionInput.topic": TEXT,
+    "ScheduleVideoSessionInput.streamUrl": LINE,
+    "ScheduleVideoSessionInput.crops": SHORT,
+    "SetVideoSessionReplayInput.replayUrl": LINE,
 }
 SCALAR_MAXIMA: Mapping[str, int] = {
     "ID": 200,  # a base64 global ID of a type name and an ObjectId or region code

@@ -22,6 +22,12 @@ from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
 from sannong.resolvers.articles import ArticleMutation, ArticleQuery
+from sannong.resolvers.consultations import (
+    ConsultationMutation,
+    ConsultationQuery,
+    ConsultationSubscription,
+)
+from sannong.resolvers.experts import ExpertMutation, ExpertQuery
 from sannong.resolvers.market import MarketMutation, MarketQuery, MarketSubscription
 from sannong.resolvers.notifications import NotificationMutation, NotificationQuery
 from sannong.resolvers.people import PeopleQuery
@@ -41,6 +47,8 @@ QUERIES: tuple[type, ...] = (
     NotificationQuery,
     MarketQuery,
     PeopleQuery,
+    ExpertQuery,
+    ConsultationQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AccountMutation,
@@ -49,8 +57,10 @@ MUTATIONS: tuple[type, ...] = (
     AlertMutation,
     MarketMutation,
     NotificationMutation,
+    ExpertMutation,
+    ConsultationMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription,)
+SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription, ConsultationSubscription)
 
 
 async def _node(

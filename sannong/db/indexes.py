@@ -122,6 +122,41 @@ INDEXES: dict[str, list[Index]] = {
     "notifications": [
         Index([("userId", 1), ("createdAt", -1), ("_id", -1)]),  # my notifications, newest first
         Index([("userId", 1), ("readAt", 1)]),  # my unread count
+        Index([("key", 1)], unique=True, options={"sparse": True}),  # a keyed notice once
+    ],
+    # experts: `_id` is the user id; two array fields cannot share one index
+    "experts": [
+        Index([("specialties", 1), ("_id", 1)]),  # experts of a specialty
+        Index([("regionIds", 1), ("_id", 1)]),  # experts serving a region path
+    ],
+    "consultation_slots": [
+        Index([("expertId", 1), ("startsAt", 1), ("_id", 1)]),  # overlaps; an expert's slots
+        Index([("expertId", 1), ("status", 1), ("startsAt", 1), ("_id", 1)]),  # ... open ones
+        Index([("status", 1), ("startsAt", 1), ("_id", 1)]),  # open slots of every expert
+    ],
+    "consultations": [
+        Index([("farmerId", 1), ("idempotencyKey", 1)], unique=True),  # retries never duplicate
+        Index([("farmerId", 1), ("status", 1), ("startsAt", 1)]),  # a farmer's bookings held
+        Index([("parties", 1), ("startsAt", 1), ("_id", 1)]),  # my consultations
+        Index([("parties", 1), ("status", 1), ("startsAt", 1), ("_id", 1)]),
+    ],
+    "call_signals": [  # relayed at once; kept briefly for a subscriber that reconnects
+        Index([("at", 1)], ttl_seconds=3600),
+    ],
+    "questions": [
+        Index([("status", 1), ("answeredAt", -1), ("_id", -1)]),  # answered, newest first
+        Index([("askerId", 1), ("_id", -1)]),  # my questions
+        Index([("specialty", 1), ("queueRank", 1), ("_id", 1)]),  # an expert's queue
+        Index([("searchTokens", 1), ("status", 1)]),  # search
+    ],
+    "video_sessions": [
+        Index([("startsAt", 1), ("_id", 1)]),  # lectures by start
+    ],
+    "video_session_registrations": [
+        Index([("sessionId", 1), ("userId", 1)], unique=True),  # once per person
+    ],
+    "locks": [  # db/locks.py: a lease per name; an expired one goes
+        Index([("expiresAt", 1)], ttl_seconds=60),
     ],
 }
 

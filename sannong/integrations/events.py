@@ -89,6 +89,8 @@ class Topic(StrEnum):
     ORDERS = "orders"  # audience: buyer and seller ids; ids: [order id]
     SESSIONS = "sessions"  # audience: a session id or a user id whose sessions were revoked
     REFERENCE = "reference"  # audience: a collection of rarely changed documents; ids: changed
+    CONSULTATIONS = "consultations"  # audience: farmer and expert ids; ids: [consultation id]
+    CALL_SIGNALS = "call_signals"  # audience: a consultation id; ids: [call signal id]
 
 
 @dataclass(frozen=True)

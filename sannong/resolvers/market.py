@@ -39,9 +39,7 @@ from sannong.types.market import (
 )
 
 
-async def _read_uploads(
-    info: strawberry.Info[Context], uploads: list[Upload] | None
-) -> list[bytes]:
+async def read_uploads(info: strawberry.Info[Context], uploads: list[Upload] | None) -> list[bytes]:
     """The bytes of each upload, read no further than one byte past the size cap."""
     cap = info.context.settings.photo_max_bytes + 1
     # Starlette hands strawberry its UploadFile for each file part of a multipart request.
@@ -162,7 +160,7 @@ class MarketMutation:
             seller=seller,
             village_code=village_code,
             draft=_draft(input),
-            photos=await _read_uploads(info, input.photos),
+            photos=await read_uploads(info, input.photos),
             photo_limit=context.settings.photos_per_listing,
             photo_max_bytes=context.settings.photo_max_bytes,
         )
@@ -203,7 +201,7 @@ class MarketMutation:
             context.services.photos,
             seller,
             object_key(input.listing_id, "Listing", "listingId"),
-            await _read_uploads(info, input.photos),
+            await read_uploads(info, input.photos),
             limit=context.settings.photos_per_listing,
             max_bytes=context.settings.photo_max_bytes,
         )

@@ -5,11 +5,18 @@ import strawberry
 from sannong.context import Context
 from sannong.errors import BadUserInput
 from sannong.money import fen_to_yuan
-from sannong.rules.search import focused, search_articles, search_commodities, search_listings
+from sannong.rules.search import (
+    focused,
+    search_articles,
+    search_commodities,
+    search_listings,
+    search_questions,
+)
 from sannong.text import query_tokens
 from sannong.types.articles import Article
 from sannong.types.market import Listing
 from sannong.types.prices import Commodity
+from sannong.types.questions import Question
 from sannong.types.search import SearchHit, SearchKind
 
 MAX_TEXT = 100
@@ -69,6 +76,18 @@ class SearchQuery:
                         snippet=f"{doc['commodity']} {price}",
                         score=score,
                         node=Listing.from_doc(doc),
+                    )
+                )
+        if SearchKind.QUESTION in wanted:
+            for score, doc in await search_questions(db, query, first):
+                answer = doc["answers"][0]["text"] if doc["answers"] else ""
+                hits.append(
+                    SearchHit(
+                        kind=SearchKind.QUESTION,
+                        title=f"{doc['crop']}：{doc['text'][:40]}",
+                        snippet=answer[:80],
+                        score=score,
+                        node=Question.from_doc(doc),
                     )
                 )
         hits.sort(key=lambda hit: hit.score, reverse=True)  # stable: kinds keep their order

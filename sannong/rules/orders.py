@@ -3,19 +3,17 @@
 An order's status changes with a conditional update on its current status, so of
 two concurrent transitions only one wins and stock is returned exactly once."""
 
-import asyncio
 import hashlib
-from datetime import timedelta
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
-from pymongo.errors import DuplicateKeyError
 
 from sannong.clock import now
 from sannong.db import Database
 from sannong.errors import Conflict, Forbidden, InputErrorCode, NotFound, RuleError
 from sannong.integrations.events import Topic, publish
+from sannong.rules.idempotency import once
 from sannong.rules.market import (
     MAX_QUANTITY,
     OPEN_STATUSES,
@@ -29,9 +27,6 @@ from sannong.rules.market import (
 from sannong.validation import Checks
 
 IDEMPOTENCY_KEY_LENGTH = (8, 64)
-CLAIM_POLL_SECONDS = 0.05
-CLAIM_WAITS = 200  # ten seconds: far longer than placing an order takes
-CLAIM_STALE_AFTER = timedelta(seconds=30)
 
 
 def _fingerprint(listing_id: ObjectId, quantity: int, note: str | None) -> str:
@@ -81,34 +76,22 @@ async def place_order(
     if listing_id is None:
         raise RuleError("listingId", "商品不存在", InputErrorCode.NOT_FOUND)
     fingerprint = _fingerprint(listing_id, quantity, note)
-    claim = {"_id": f"order:{buyer_id}:{idempotency_key}", "fingerprint": fingerprint}
-    for _ in range(CLAIM_WAITS):
-        if (order := await _replay(db, buyer_id, idempotency_key, fingerprint)) is not None:
-            return order
-        try:
-            await db.idempotency_claims.insert_one(claim | {"createdAt": now()})
-        except DuplicateKeyError:
-            # Another call with this key is at work; a claim left by a crashed process goes.
-            stale = now() - CLAIM_STALE_AFTER
-            await db.idempotency_claims.delete_one(
-                {"_id": claim["_id"], "createdAt": {"$lt": stale}}
-            )
-            await asyncio.sleep(CLAIM_POLL_SECONDS)
-            continue
-        try:
-            return await _place_claimed(
-                db,
-                buyer_id,
-                listing_id,
-                quantity,
-                idempotency_key,
-                note,
-                fingerprint,
-                max_open_orders,
-            )
-        finally:
-            await db.idempotency_claims.delete_one({"_id": claim["_id"]})
-    raise Conflict("同一笔订单正在处理中，请稍后再试", field="idempotencyKey")
+    return await once(
+        db,
+        f"order:{buyer_id}:{idempotency_key}",
+        replay=lambda: _replay(db, buyer_id, idempotency_key, fingerprint),
+        act=lambda: _place_claimed(
+            db,
+            buyer_id,
+            listing_id,
+            quantity,
+            idempotency_key,
+            note,
+            fingerprint,
+            max_open_orders,
+        ),
+        busy="同一笔订单正在处理中，请稍后再试",
+    )
 
 
 async def _place_claimed(

@@ -71,3 +71,22 @@ async def search_listings(
 
     ranked = sorted(candidates, key=lambda d: (listing_score(d), d["_id"]), reverse=True)
     return [(listing_score(d), d) for d in ranked[:limit]]
+
+
+async def search_questions(
+    db: Database, query: list[str], limit: int
+) -> list[tuple[int, dict[str, Any]]]:
+    """Answered questions; the crop and the question count as the title. Who asked is
+    not read: a hit carries no one's identity."""
+    candidates = await db.questions.find(  # index questions(searchTokens, status)
+        {"searchTokens": {"$in": query}, "status": "ANSWERED"},
+        {"askerId": 0, "regionId": 0, "path": 0},
+        sort=[("answeredAt", -1)],
+        limit=CANDIDATES,
+    ).to_list()
+
+    def question_score(doc: dict[str, Any]) -> int:
+        return score(query, tokens(doc["crop"], doc["text"]), doc["searchTokens"])
+
+    ranked = sorted(candidates, key=lambda d: (question_score(d), d["answeredAt"]), reverse=True)
+    return [(question_score(d), d) for d in ranked[:limit]]

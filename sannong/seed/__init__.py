@@ -21,6 +21,7 @@ from sannong.seed.alerts import seed_alerts
 from sannong.seed.articles import seed_articles
 from sannong.seed.batches import retrying
 from sannong.seed.catalog import follow_demo_commodities, seed_catalog
+from sannong.seed.experts import seed_experts
 from sannong.seed.market import anchor_of_demo_market, seed_market
 from sannong.seed.prices import DAYS as PRICE_DAYS
 from sannong.seed.prices import seed_prices
@@ -81,6 +82,7 @@ def _steps(db: Database, passwords: Passwords, price_days: int, anchor: datetime
         SeedStep("alerts", "预警", lambda: seed_alerts(db)),
         SeedStep("prices", f"价格（{price_days} 天）", lambda: seed_prices(db, days=price_days)),
         SeedStep("market", "农户、商品和订单", lambda: seed_market(db, passwords, anchor=anchor)),
+        SeedStep("experts", "专家、咨询和讲座", lambda: seed_experts(db, passwords, anchor=anchor)),
     ]
 
 

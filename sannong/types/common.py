@@ -18,8 +18,12 @@ from sannong.loaders import ById
 from sannong.media import PhotoErrorCode
 from sannong.rules.accounts import AccountErrorCode
 from sannong.rules.articles import ArticleErrorCode
+from sannong.rules.consultations import ConsultationErrorCode
+from sannong.rules.experts import ExpertErrorCode
+from sannong.rules.lectures import LectureErrorCode
 from sannong.rules.market import ListingErrorCode, OrderErrorCode
 from sannong.rules.prices import PriceErrorCode
+from sannong.rules.questions import QuestionErrorCode
 from sannong.rules.regions import RegionErrorCode
 
 
@@ -39,6 +43,10 @@ UserErrorCode = strawberry.enum(
         PhotoErrorCode,
         PriceErrorCode,
         ArticleErrorCode,
+        ExpertErrorCode,
+        QuestionErrorCode,
+        ConsultationErrorCode,
+        LectureErrorCode,
     ),
     description="Stable codes of business-rule failures in mutation payloads",
 )

@@ -9,6 +9,7 @@ class SearchKind(Enum):
     ARTICLE = "ARTICLE"
     COMMODITY = "COMMODITY"
     LISTING = "LISTING"
+    QUESTION = "QUESTION"  # answered questions, without who asked
 
 
 @strawberry.type(description="One search result, best first")

@@ -1,0 +1,130 @@
+"""The in-app call: the two parties of a consultation exchange WebRTC signalling through
+the API (across server processes), near the consultation's time, and nobody else."""
+
+import contextlib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sannong.db import Database
+from sannong.settings import IceServer
+from tests.experts import SIGNAL, booked, expert, move_in_time, slot
+from tests.factories import Api, Person, codes
+from tests.servers import Socket, serving
+
+SUBSCRIBE = """subscription($c: ID!) { callSignals(consultationId: $c) {
+    kind payload consultationId sender { id } } }"""
+OFFER = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+
+
+async def call_ready(api: Api) -> tuple[Person, Person, str]:
+    """(farmer, expert, consultation id) of a consultation starting in five minutes."""
+    li = await expert(api)
+    farmer = await api.person()
+    consultation = await booked(api, farmer, (await slot(api, li))["id"])
+    await move_in_time(api, consultation["id"], timedelta(minutes=5))
+    return farmer, li, consultation["id"]
+
+
+def signal(consultation_id: str, kind: str, payload: str) -> dict[str, Any]:
+    return {"i": {"consultationId": consultation_id, "kind": kind, "payload": payload}}
+
+
+async def test_signalling_is_open_from_ten_minutes_before_to_the_end(api: Api) -> None:
+    farmer, li, cid = await call_ready(api)
+    sent = await api.gql(SIGNAL, signal(cid, "OFFER", OFFER), as_=farmer)
+    assert sent["data"]["sendCallSignal"]["signal"]["kind"] == "OFFER"
+    for starts_in in (timedelta(minutes=11), timedelta(minutes=-31)):  # a 30-minute slot
+        await move_in_time(api, cid, starts_in)
+        refused = await api.gql(SIGNAL, signal(cid, "ANSWER", "x"), as_=li)
+        errors = refused["data"]["sendCallSignal"]["userErrors"]
+        assert [e["code"] for e in errors] == ["OUTSIDE_CALL_WINDOW"], starts_in
+    assert await api.db.call_signals.count_documents({}) == 1
+
+
+async def test_a_third_person_cannot_signal_and_a_cancelled_call_is_closed(api: Api) -> None:
+    farmer, _, cid = await call_ready(api)
+    stranger = await api.person()
+    assert codes(await api.gql(SIGNAL, signal(cid, "OFFER", OFFER), as_=stranger)) == ["FORBIDDEN"]
+    assert codes(await api.gql(SIGNAL, signal(cid, "OFFER", OFFER))) == ["UNAUTHENTICATED"]
+    too_long = await api.gql(SIGNAL, signal(cid, "OFFER", "a" * 16_001), as_=farmer)
+    assert [e["code"] for e in too_long["data"]["sendCallSignal"]["userErrors"]] == ["TOO_LONG"]
+    await api.db.consultations.update_one({}, {"$set": {"status": "CANCELLED"}})
+    closed = await api.gql(SIGNAL, signal(cid, "OFFER", OFFER), as_=farmer)
+    assert [e["code"] for e in closed["data"]["sendCallSignal"]["userErrors"]] == [
+        "OUTSIDE_CALL_WINDOW"
+    ]
+    assert await api.db.call_signals.count_documents({}) == 0
+
+
+async def test_parties_get_ice_servers_and_a_room_link_from_the_settings(api: Api) -> None:
+    farmer, _, cid = await call_ready(api)
+    settings = api.http._transport.app.state.services.settings  # type: ignore[attr-defined]
+    settings.ice_servers = [
+        IceServer(urls=["turn:turn.sannong.test:3478"], username="u", credential="p")
+    ]
+    settings.video_base_url = "https://meet.sannong.test/"
+    query = """query($id: ID!) { node(id: $id) { ... on Consultation {
+        iceServers { urls username credential } videoRoomUrl callOpensAt startsAt } } }"""
+    try:
+        node = (await api.gql(query, {"id": cid}, as_=farmer))["data"]["node"]
+    finally:
+        settings.ice_servers, settings.video_base_url = [], None
+    assert node["iceServers"] == [
+        {"urls": ["turn:turn.sannong.test:3478"], "username": "u", "credential": "p"}
+    ]
+    assert node["videoRoomUrl"].startswith("https://meet.sannong.test/sannong-")
+
+
+@pytest.mark.slow
+async def test_the_parties_exchange_offer_and_answer_through_two_server_processes(
+    mongodb_uri: str, db_name: str, db: Database, tmp_path: Path
+) -> None:
+    async with (
+        serving(mongodb_uri, db_name, tmp_path) as first,
+        serving(mongodb_uri, db_name, tmp_path) as second,
+    ):
+        api = Api(httpx.AsyncClient(base_url=second.url), db)
+        farmer, li, cid = await call_ready(api)
+        stranger = await api.person()
+        expert_socket = await Socket.open(first.ws_url, li.token)
+        farmer_socket = await Socket.open(second.ws_url, farmer.token)
+        await expert_socket.start(SUBSCRIBE, {"c": cid})
+        await farmer_socket.start(SUBSCRIBE, {"c": cid})
+        offer = await until_heard(api, farmer, cid, "OFFER", OFFER, expert_socket)
+        assert offer["sender"]["id"] == farmer.id and offer["consultationId"] == cid
+        as_expert = Api(httpx.AsyncClient(base_url=first.url), db)
+        answer = await until_heard(as_expert, li, cid, "ANSWER", "v=0 answer", farmer_socket)
+        assert answer["payload"] == "v=0 answer" and answer["sender"]["id"] == li.id
+        # The third person: the mutation and the subscription are refused.
+        refused = await api.gql(SIGNAL, signal(cid, "ICE_CANDIDATE", "candidate:1"), as_=stranger)
+        assert codes(refused) == ["FORBIDDEN"]
+        snoop = await Socket.open(first.ws_url, stranger.token)
+        await snoop.start(SUBSCRIBE, {"c": cid})
+        message = await snoop.receive()
+        assert message["type"] in ("error", "next")
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+        for socket in (expert_socket, farmer_socket, snoop):
+            await socket.close()
+        await api.http.aclose()
+        await as_expert.http.aclose()
+
+
+async def until_heard(
+    api: Api, sender: Person, cid: str, kind: str, payload: str, listener: Socket
+) -> dict[str, Any]:
+    """Sends until the listener hears it: its subscription starts asynchronously."""
+    for _ in range(10):
+        sent = await api.gql(SIGNAL, signal(cid, kind, payload), as_=sender)
+        assert sent["data"]["sendCallSignal"]["userErrors"] == [], sent
+        with contextlib.suppress(TimeoutError):
+            heard: dict[str, Any] = (await listener.receive(within=1.5))["payload"]["data"][
+                "callSignals"
+            ]
+            assert heard["kind"] == kind
+            return heard
+    raise AssertionError(f"{kind} was not heard")
