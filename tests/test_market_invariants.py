@@ -48,6 +48,7 @@ def test_available_plus_reserved_plus_sold_is_the_initial_stock(mongodb_uri: str
                         "quantitySold": 0,
                         "minOrder": 1,
                         "status": "ACTIVE",
+                        "path": ["370000000000", "370700000000", "370783000000"],
                         "createdAt": now(),
                         "updatedAt": now(),
                     }
