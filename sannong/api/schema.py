@@ -22,7 +22,10 @@ from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
 from sannong.resolvers.articles import ArticleMutation, ArticleQuery
+from sannong.resolvers.audit import AuditQuery
+from sannong.resolvers.feedback import FeedbackMutation, FeedbackQuery
 from sannong.resolvers.market import MarketMutation, MarketQuery, MarketSubscription
+from sannong.resolvers.notices import NoticeMutation, NoticeQuery, NoticeSubscription
 from sannong.resolvers.notifications import NotificationMutation, NotificationQuery
 from sannong.resolvers.prices import PriceAlertQuery, PriceMutation, PriceQuery
 from sannong.resolvers.regions import RegionQuery
@@ -39,6 +42,9 @@ QUERIES: tuple[type, ...] = (
     SearchQuery,
     NotificationQuery,
     MarketQuery,
+    NoticeQuery,
+    FeedbackQuery,
+    AuditQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AccountMutation,
@@ -47,8 +53,10 @@ MUTATIONS: tuple[type, ...] = (
     AlertMutation,
     MarketMutation,
     NotificationMutation,
+    NoticeMutation,
+    FeedbackMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription,)
+SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription, NoticeSubscription)
 
 
 async def _node(

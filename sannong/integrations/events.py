@@ -89,6 +89,7 @@ class Topic(StrEnum):
     ORDERS = "orders"  # audience: buyer and seller ids; ids: [order id]
     SESSIONS = "sessions"  # audience: a session id or a user id whose sessions were revoked
     REFERENCE = "reference"  # audience: a collection of rarely changed documents; ids: changed
+    NOTICES = "notices"  # audience: the region a notice is addressed to; ids: [notice id]
 
 
 @dataclass(frozen=True)

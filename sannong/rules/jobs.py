@@ -5,5 +5,10 @@ and adds its kind here, next to the handler in its own rules module.
 """
 
 from sannong.integrations.jobs import Handler
+from sannong.rules.alerts import ALERT_FANOUT, announce_alert
+from sannong.rules.notices import NOTICE_SMS, send_notice_sms
 
-HANDLERS: dict[str, Handler] = {}
+HANDLERS: dict[str, Handler] = {
+    NOTICE_SMS: send_notice_sms,  # a notice's SMS to the residents of its region, a batch a job
+    ALERT_FANOUT: announce_alert,  # a warning to the residents of its regions, in-app and SMS
+}
