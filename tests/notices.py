@@ -44,10 +44,12 @@ REPLY = f"""mutation($i: ReplyToFeedbackInput!) {{ replyToFeedback(input: $i) {{
     feedback {{ {FEEDBACK_FIELDS} }} userErrors {{ field message code }} }} }}"""
 RATE = f"""mutation($i: RateFeedbackInput!) {{ rateFeedback(input: $i) {{
     feedback {{ {FEEDBACK_FIELDS} }} userErrors {{ field message code }} }} }}"""
-FEEDBACK = f"""query($f: FeedbackFilter, $n: Int, $a: String) {{ feedback(filter: $f, first: $n,
-    after: $a) {{ edges {{ node {{ {FEEDBACK_FIELDS} }} }} pageInfo {{ hasNextPage endCursor }} }} }}"""
+FEEDBACK = f"""query($f: FeedbackFilter, $n: Int, $a: String) {{
+    feedback(filter: $f, first: $n, after: $a) {{ edges {{ node {{ {FEEDBACK_FIELDS} }} }}
+      pageInfo {{ hasNextPage endCursor }} }} }}"""
 AUDIT = """query($f: AuditFilter, $n: Int) { auditLog(filter: $f, first: $n) {
-    edges { node { action outcome code detail actorRole actor { id } region { code } targetId } } } }"""
+    edges { node { action outcome code detail actorRole actor { id } region { code }
+                   targetId } } } }"""
 
 PREFLIGHT = {"GraphQL-Preflight": "1"}
 PDF = (
