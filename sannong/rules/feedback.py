@@ -32,6 +32,7 @@ from sannong.rules.regions import RegionLevel, region_of_input
 from sannong.text import count_matches, query_tokens, tokens
 from sannong.validation import Checks
 
+TEXT_MIN = 5
 TEXT_MAX = 1000
 REPLY_MAX = 1000
 COMMENT_MAX = 200
@@ -188,7 +189,9 @@ async def submit_feedback(
 ) -> dict[str, Any]:
     """A villager's ticket about a village (default: their own), numbered at once."""
     checks = Checks()
-    text = checks.text("text", draft.text, label="内容", max_length=TEXT_MAX, min_length=5)
+    text = checks.text("text", draft.text, label="内容", max_length=TEXT_MAX)
+    if text and len(text) < TEXT_MIN:
+        checks.fail("text", f"内容至少 {TEXT_MIN} 个字，请说清楚是什么事", InputErrorCode.INVALID)
     village = await region_of_input(
         context, draft.village_code, checks, "regionId", level=RegionLevel.VILLAGE
     )
