@@ -4,7 +4,10 @@ after resolution, similar tickets suggested, and who sees what."""
 import re
 from datetime import datetime, timedelta
 
+from bson import ObjectId
+
 from sannong.clock import CHINA, now
+from sannong.db.client import count_commands
 from tests.factories import LUOCHENG, SUNJIAJI, Api, gid, region_id, village_id
 from tests.notices import FEEDBACK, RATE, SUBMIT, admin, publish, reply, submit
 
@@ -176,3 +179,26 @@ async def test_bad_feedback_input_changes_nothing(api: Api) -> None:
     assert await api.db.feedback.count_documents({}) == 1
     nobody = await api.gql(SUBMIT, {"i": {"kind": "INQUIRY", "text": "请问怎么办理"}})
     assert nobody["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_queue_page_costs_the_same_commands_whatever_its_size(api: Api) -> None:
+    township = await admin(api)
+    farmer = await api.person(village="孙家集村")
+    ticket = await submit(api, farmer)
+    doc = await api.db.feedback.find_one({})
+    copies = [
+        {**doc, "_id": ObjectId(), "number": f"{doc['number']}-{n}", "noticeId": None}
+        for n in range(110)
+    ]
+    for start in range(0, len(copies), 50):
+        await api.db.feedback.insert_many(copies[start : start + 50])
+    query = """query($n: Int) { feedback(first: $n) { edges { node { number overdue
+        author { name } region { name } notice { id } replies { text } } } } }"""
+    tallies = []
+    for size in (10, 100, 10):
+        with count_commands() as tally:
+            result = await api.gql(query, {"n": size}, as_=township)
+        assert len(result["data"]["feedback"]["edges"]) == size
+        tallies.append(tally.names)
+    assert tallies[0] == tallies[1] == tallies[2] == ["find", "find", "find", "find"]
+    assert ticket["number"]
