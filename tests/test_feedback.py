@@ -1,15 +1,18 @@
 """Feedback tickets: a number, five working days, replies that move the state, a rating
 after resolution, similar tickets suggested, and who sees what."""
 
+import json
 import re
 from datetime import datetime, timedelta
+from typing import Any
 
 from bson import ObjectId
 
 from sannong.clock import CHINA, now
 from sannong.db.client import count_commands
 from tests.factories import LUOCHENG, SUNJIAJI, Api, gid, region_id, village_id
-from tests.notices import FEEDBACK, RATE, SUBMIT, admin, publish, reply, submit
+from tests.market import image_bytes
+from tests.notices import FEEDBACK, PREFLIGHT, RATE, SUBMIT, admin, publish, reply, submit
 
 
 async def test_a_ticket_gets_a_number_and_a_deadline_of_five_working_days(api: Api) -> None:
@@ -202,3 +205,30 @@ async def test_a_queue_page_costs_the_same_commands_whatever_its_size(api: Api) 
         tallies.append(tally.names)
     assert tallies[0] == tallies[1] == tallies[2] == ["find", "find", "find", "find"]
     assert ticket["number"]
+
+
+async def test_up_to_three_photos_go_with_a_ticket(api: Api) -> None:
+    farmer = await api.person(village="孙家集村")
+
+    async def send(count: int) -> dict[str, Any]:
+        variables = {
+            "i": {"kind": "COMPLAINT", "text": "水渠塌了，见照片", "photos": [None] * count}
+        }
+        query = """mutation($i: SubmitFeedbackInput!) { submitFeedback(input: $i) {
+            feedback { number } userErrors { field code } } }"""
+        response = await api.http.post(
+            "/graphql",
+            data={
+                "operations": json.dumps({"query": query, "variables": variables}),
+                "map": json.dumps({str(n): [f"variables.i.photos.{n}"] for n in range(count)}),
+            },
+            files={str(n): (f"{n}.png", image_bytes("PNG"), "image/png") for n in range(count)},
+            headers=farmer.headers | PREFLIGHT,
+        )
+        payload: dict[str, Any] = response.json()["data"]["submitFeedback"]
+        return payload
+
+    assert (await send(4))["userErrors"] == [{"field": "photos", "code": "TOO_MANY_PHOTOS"}]
+    assert (await send(3))["userErrors"] == []
+    stored = await api.db.feedback.find_one({})
+    assert len(stored["photos"]) == 3

@@ -2,15 +2,18 @@
 needs a reason and leaves the notice readable as withdrawn."""
 
 import asyncio
+from typing import Any
 
-from tests.factories import Api
+from tests.factories import Api, Person
 from tests.notices import (
     NOTICE_FIELDS,
+    PDF,
     UPDATE,
     WITHDRAW,
     admin,
     notices,
     publish,
+    publish_with_files,
     titles,
 )
 
@@ -19,9 +22,10 @@ HISTORY = f"""query($id: ID!) {{ node(id: $id) {{ ... on Notice {{ {NOTICE_FIELD
                  editor {{ id }} attachments {{ name }} statement {{ period }} }} }} }} }}"""
 
 
-async def edit(api: Api, as_: object, notice_id: str, **changes: object) -> dict:
-    result = await api.gql(UPDATE, {"i": {"noticeId": notice_id, **changes}}, as_=as_)  # type: ignore[arg-type]
-    return result["data"]["updateNotice"]
+async def edit(api: Api, as_: Person, notice_id: str, **changes: Any) -> dict[str, Any]:
+    result = await api.gql(UPDATE, {"i": {"noticeId": notice_id, **changes}}, as_=as_)
+    payload: dict[str, Any] = result["data"]["updateNotice"]
+    return payload
 
 
 async def test_after_two_edits_the_history_shows_every_earlier_version(api: Api) -> None:
@@ -104,3 +108,16 @@ async def test_a_withdrawn_notice_stays_readable_marked_withdrawn_with_its_reaso
     edited = await edit(api, township, notice["id"], title="改一下")
     assert edited["userErrors"][0]["code"] == "NOTICE_WITHDRAWN"
     assert await api.db.notices.count_documents({}) == 1  # never deleted
+
+
+async def test_an_attachment_removed_by_an_edit_stays_in_the_history(api: Api) -> None:
+    township = await admin(api)
+    response = await publish_with_files(api, township, [("名单.pdf", PDF, "application/pdf")])
+    notice = response.json()["data"]["publishNotice"]["notice"]
+    key = notice["attachments"][0]["url"].removeprefix("/media/").removesuffix(".pdf")
+    unknown = await edit(api, township, notice["id"], removeAttachmentKeys=["f" * 32])
+    assert unknown["userErrors"][0]["code"] == "NOT_FOUND"
+    removed = await edit(api, township, notice["id"], removeAttachmentKeys=[key], note="名单有误")
+    assert removed["userErrors"] == [] and removed["notice"]["attachments"] == []
+    result = await api.gql(HISTORY, {"id": notice["id"]})
+    assert result["data"]["node"]["revisions"][0]["attachments"] == [{"name": "名单.pdf"}]
