@@ -30,6 +30,8 @@ async def test_demo_notices_and_tickets_cover_every_category_level_and_state(db:
     assert {n["status"] for n in notices} == {"PUBLISHED", "WITHDRAWN"}
     assert any(n["revisions"] for n in notices)
     assert receipts > 100
+    demo_farmer = await db.users.find_one({"phone": "13800000001"})
+    assert await db.notice_reads.count_documents({"userId": demo_farmer["_id"]}) > 3
     assert await db.notice_reads.count_documents({"acknowledgedAt": {"$ne": None}}) > 10
 
     states = Counter(t["status"] for t in tickets)
