@@ -1,12 +1,23 @@
-"""Who may publish, edit, withdraw and count a notice of 孙家集街道: one row per operation,
-one column per caller; every refusal of an admin action is in the audit log."""
+"""Who may publish, edit, withdraw and count a notice of 孙家集街道, and answer a ticket of
+its villages: one row per operation, one column per caller; every refusal of an admin
+action is in the audit log."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sannong.auth import Role
 from tests.factories import LUOCHENG, PROVINCE, SUNJIAJI, Api, Person
-from tests.notices import PUBLISH, STATS, UPDATE, WITHDRAW, admin, notice_input, publish
+from tests.notices import (
+    PUBLISH,
+    REPLY,
+    STATS,
+    UPDATE,
+    WITHDRAW,
+    admin,
+    notice_input,
+    publish,
+    submit,
+)
 
 OK, UNAUTH, FORBID = "ok", "UNAUTHENTICATED", "FORBIDDEN"
 PEOPLE = ("anonymous", "farmer", "expert", "admin_a", "admin_b", "platform")
@@ -17,6 +28,7 @@ TABLE: dict[str, tuple[str, ...]] = {
     "updateNotice": (UNAUTH, FORBID, FORBID, OK, FORBID, OK),
     "withdrawNotice": (UNAUTH, FORBID, FORBID, OK, FORBID, OK),
     "noticeStats": (UNAUTH, FORBID, FORBID, OK, FORBID, OK),
+    "replyToFeedback": (UNAUTH, FORBID, FORBID, OK, FORBID, OK),
 }
 
 
@@ -42,11 +54,18 @@ async def test_each_operation_is_allowed_exactly_to_the_people_in_the_table(api:
     async def notice() -> str:
         return str((await publish(api, author, title="待操作的通知"))["id"])
 
+    villager = people["farmer"]
+    assert villager is not None
+
+    async def ticket() -> str:
+        return str((await submit(api, villager))["id"])
+
     cases: dict[str, tuple[str, Callable[[], Awaitable[dict[str, Any]]]]] = {
         "publishNotice": (PUBLISH, lambda: _value({"i": notice_input()})),
         "updateNotice": (UPDATE, lambda: _ids(notice(), title="改过的标题")),
         "withdrawNotice": (WITHDRAW, lambda: _ids(notice(), reason="发错了")),
         "noticeStats": (STATS, lambda: _stats(notice())),
+        "replyToFeedback": (REPLY, lambda: _reply(ticket())),
     }
     seen = {
         field: tuple(
@@ -102,6 +121,10 @@ async def _value(value: dict[str, Any]) -> dict[str, Any]:
 
 async def _ids(notice: Awaitable[str], **more: Any) -> dict[str, Any]:
     return {"i": {"noticeId": await notice, **more}}
+
+
+async def _reply(ticket: Awaitable[str]) -> dict[str, Any]:
+    return {"i": {"feedbackId": await ticket, "status": "IN_PROGRESS", "text": "已受理"}}
 
 
 async def _stats(notice: Awaitable[str]) -> dict[str, Any]:
