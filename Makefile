@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.validation
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.first_run
+	$(BIN)/python -m bench.fanout
 
 clean:
 	rm -rf $(VENV) var

@@ -1,5 +1,6 @@
 """Per-request context: the process-wide services, the viewer and the loaders."""
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ class Context:
     connection_params: dict[str, Any] | None = None
     _viewer: Viewer | None = None
     _viewer_loaded: bool = False
+    _viewer_lookup: "asyncio.Future[None] | None" = None
 
     @property
     def db(self) -> Database:
@@ -66,13 +68,19 @@ class Context:
     async def viewer(self) -> Viewer | None:
         """The signed-in person, or None when no token was sent; a bad token is an error."""
         if not self._viewer_loaded:
-            token = self.bearer_token()
-            if token is not None:
-                session, user = await resolve_token(self.db, token)
-                self._viewer = Viewer.from_docs(user, session)
-                UserById.of(self).prime(user["_id"], user)  # `me` needs no second lookup
-            self._viewer_loaded = True
+            # Root fields resolve concurrently: they share one lookup of the token.
+            if self._viewer_lookup is None:
+                self._viewer_lookup = asyncio.ensure_future(self._look_up_viewer())
+            await self._viewer_lookup
         return self._viewer
+
+    async def _look_up_viewer(self) -> None:
+        token = self.bearer_token()
+        if token is not None:
+            session, user = await resolve_token(self.db, token)
+            self._viewer = Viewer.from_docs(user, session)
+            UserById.of(self).prime(user["_id"], user)  # `me` needs no second lookup
+        self._viewer_loaded = True
 
     def sign_in(self, user: dict[str, Any], session: dict[str, Any]) -> None:
         """The rest of a register or login request sees the person it signed in."""

@@ -1,10 +1,14 @@
-"""Listing photos: checked by content, re-encoded, stored behind a small interface.
+"""Photos and documents: checked by content, re-encoded, stored behind a small interface.
 
 An upload is accepted only when its bytes are a JPEG, PNG or WebP that Pillow
 can decode (a renamed script is refused whatever its name or content type).
 It is re-encoded as WebP, which drops EXIF (phones put the farm's GPS position
 there), and a small WebP thumbnail is made for lists. Keys are content hashes,
 so a stored file never changes and may be cached for a year.
+
+Notice attachments are photos (as above) or PDF files, recognised by their bytes
+(`%PDF-` at the start, `%%EOF` near the end), never by their name: a program
+renamed `通知.pdf` is refused. A PDF is stored as it came, under its content hash.
 """
 
 import asyncio
@@ -24,7 +28,9 @@ from sannong.errors import RuleError
 FULL_SIZE = 1600  # longest side of the stored photo, enough for a phone screen
 THUMB_SIZE = 320
 MAX_PIXELS = 40_000_000  # decompression bombs are refused before decoding
-KEY = re.compile(r"[0-9a-f]{32}(-thumb)?\.webp")
+KEY = re.compile(r"[0-9a-f]{32}(-thumb)?\.webp|[0-9a-f]{32}\.pdf")
+PDF_TAIL = 2048  # `%%EOF` ends a PDF, give or take trailing whitespace and junk
+_FILENAME_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
 _FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
@@ -32,6 +38,12 @@ class PhotoErrorCode(StrEnum):
     TOO_MANY_PHOTOS = "TOO_MANY_PHOTOS"
     PHOTO_TOO_LARGE = "PHOTO_TOO_LARGE"
     UNSUPPORTED_PHOTO = "UNSUPPORTED_PHOTO"
+
+
+class AttachmentErrorCode(StrEnum):
+    TOO_MANY_ATTACHMENTS = "TOO_MANY_ATTACHMENTS"
+    ATTACHMENT_TOO_LARGE = "ATTACHMENT_TOO_LARGE"
+    UNSUPPORTED_ATTACHMENT = "UNSUPPORTED_ATTACHMENT"
 
 
 class PhotoStore(Protocol):
@@ -151,3 +163,90 @@ async def store_photos(
         await store.put(f"{photo.key}.webp", photo.full)
         await store.put(f"{photo.key}-thumb.webp", photo.thumbnail)
     return photos
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A stored attachment: a PDF as sent, or a photo re-encoded like listing photos."""
+
+    key: str
+    kind: str  # "PDF" or "IMAGE"
+    name: str  # what the file was called, for people; never used as a path
+    size: int
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def doc(self) -> dict[str, str | int | None]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "name": self.name,
+            "size": self.size,
+            "width": self.width,
+            "height": self.height,
+        }
+
+
+def attachment_url(kind: str, key: str) -> str:
+    return f"/media/{key}.pdf" if kind == "PDF" else photo_url(key)
+
+
+def _looks_like_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-") and b"%%EOF" in data[-PDF_TAIL:]
+
+
+def display_name(filename: str | None, default: str) -> str:
+    """The last part of an uploaded file's name, without control characters, ≤ 80 chars."""
+    name = _FILENAME_UNSAFE.sub("", (filename or "").replace("\\", "/").rsplit("/", 1)[-1])
+    return name.strip()[:80] or default
+
+
+async def store_attachments(
+    store: PhotoStore, files: list[tuple[str | None, bytes]], *, limit: int, max_bytes: int
+) -> list[Attachment]:
+    """Each (file name, bytes) checked by size and content; nothing is stored unless every
+    one is fine. `bytes` may hold one byte more than `max_bytes`: the reader stops there."""
+    if len(files) > limit:
+        raise RuleError(
+            "attachments", f"最多上传 {limit} 个附件", AttachmentErrorCode.TOO_MANY_ATTACHMENTS
+        )
+    unsupported = "附件只能是 PDF 文件或 JPG、PNG、WebP 图片"
+    checked: list[tuple[Attachment, list[tuple[str, bytes]]]] = []
+    for index, (filename, data) in enumerate(files):
+        field = f"attachments.{index}"
+        if len(data) > max_bytes:
+            megabytes = max_bytes // (1024 * 1024)
+            raise RuleError(
+                field, f"附件不能超过 {megabytes} MB", AttachmentErrorCode.ATTACHMENT_TOO_LARGE
+            )
+        if _looks_like_pdf(data):
+            key = hashlib.sha256(data).hexdigest()[:32]
+            name = display_name(filename, "附件.pdf")
+            checked.append((Attachment(key, "PDF", name, len(data)), [(f"{key}.pdf", data)]))
+        elif _looks_like_image(data):
+            try:
+                photo = await asyncio.to_thread(decode_photo, data, field)
+            except RuleError:
+                raise RuleError(
+                    field, unsupported, AttachmentErrorCode.UNSUPPORTED_ATTACHMENT
+                ) from None
+            attachment = Attachment(
+                photo.key,
+                "IMAGE",
+                display_name(filename, "图片"),
+                len(photo.full),
+                photo.width,
+                photo.height,
+            )
+            files_of = [
+                (f"{photo.key}.webp", photo.full),
+                (f"{photo.key}-thumb.webp", photo.thumbnail),
+            ]
+            checked.append((attachment, files_of))
+        else:
+            raise RuleError(field, unsupported, AttachmentErrorCode.UNSUPPORTED_ATTACHMENT)
+    for _, stored in checked:
+        for name, content in stored:
+            await store.put(name, content)
+    return [attachment for attachment, _ in checked]

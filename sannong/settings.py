@@ -101,6 +101,12 @@ class Settings(BaseSettings):
     sms_timeout_seconds: float = 5.0
     sms_retries: int = 2
 
+    notice_attachment_max_bytes: int = 10 * 1024 * 1024
+    notice_attachments: int = Field(5, description="attachments per notice")
+    fanout_batch: int = Field(50, description="residents per job of an SMS / alert fan-out")
+    fanout_per_minute: int = Field(600, description="SMS a fan-out sends per minute at most")
+    fanout_concurrency: int = Field(5, description="SMS of a fan-out in flight at once")
+
 
 @lru_cache
 def get_settings() -> Settings:

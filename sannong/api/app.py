@@ -172,20 +172,25 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     async def media(request: Request) -> Response:
-        """Photos and thumbnails; names are content hashes, so they are cached for good."""
+        """Photos, thumbnails and notice PDFs; names are content hashes, so they are cached
+        for good."""
         name = request.path_params["name"]
         data = await services.photos.get(name) if KEY.fullmatch(name) else None
         if data is None:
             return Response(status_code=404)
-        etag = f'"{name.removesuffix(".webp")}"'
+        stem, _, suffix = name.rpartition(".")
+        etag = f'"{stem}"'
         headers = {
             "Cache-Control": f"public, max-age={settings.media_cache_seconds}, immutable",
             "ETag": etag,
             "X-Content-Type-Options": "nosniff",
         }
+        if suffix == "pdf":  # a document shown by the browser's viewer, never run as a page
+            headers["Content-Security-Policy"] = "sandbox"
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
-        return Response(data, media_type="image/webp", headers=headers)
+        media_type = "application/pdf" if suffix == "pdf" else "image/webp"
+        return Response(data, media_type=media_type, headers=headers)
 
     return Starlette(
         routes=[

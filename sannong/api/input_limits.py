@@ -113,6 +113,25 @@ TEXT_MAXIMA: Mapping[str, int] = {
     "ScheduleVideoSessionInput.streamUrl": LINE,
     "ScheduleVideoSessionInput.crops": SHORT,
     "SetVideoSessionReplayInput.replayUrl": LINE,
+    # notices, feedback, audit
+    "Query.notices(after:)": CURSOR,
+    "Query.feedback(after:)": CURSOR,
+    "Query.auditLog(after:)": CURSOR,
+    "Query.similarFeedback(text:)": TEXT,
+    "PublishNoticeInput.title": LINE,
+    "PublishNoticeInput.body": ARTICLE,
+    "UpdateNoticeInput.title": LINE,
+    "UpdateNoticeInput.body": ARTICLE,
+    "UpdateNoticeInput.note": LINE,
+    "UpdateNoticeInput.removeAttachmentKeys": SHORT,
+    "WithdrawNoticeInput.reason": LINE,
+    "FinanceStatementInput.period": SHORT,
+    "FinanceLineInput.category": SHORT,
+    "FinanceLineInput.item": SHORT,
+    "FinanceLineInput.note": LINE,
+    "SubmitFeedbackInput.text": TEXT,
+    "ReplyToFeedbackInput.text": TEXT,
+    "RateFeedbackInput.comment": LINE,
 }
 SCALAR_MAXIMA: Mapping[str, int] = {
     "ID": 200,  # a base64 global ID of a type name and an ObjectId or region code

@@ -76,6 +76,8 @@ FIELD_COSTS: dict[str, int] = {
     "Mutation.*": 10,
     "Query.search": 20,
     "Query.priceHistory": 10,  # up to a year of daily reports over every market
+    "Query.noticeStats": 10,  # groups the residents and receipts of a whole region
+    "Query.similarFeedback": 5,  # ranks up to 200 candidate tickets
 }
 DEFAULT_PAGE = 20  # what a connection returns when `first` is not given
 # Pairs of same-named fields the merge rule may compare; a real screen has a few

@@ -22,13 +22,16 @@ from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
 from sannong.resolvers.articles import ArticleMutation, ArticleQuery
+from sannong.resolvers.audit import AuditQuery
 from sannong.resolvers.consultations import (
     ConsultationMutation,
     ConsultationQuery,
     ConsultationSubscription,
 )
 from sannong.resolvers.experts import ExpertMutation, ExpertQuery
+from sannong.resolvers.feedback import FeedbackMutation, FeedbackQuery
 from sannong.resolvers.market import MarketMutation, MarketQuery, MarketSubscription
+from sannong.resolvers.notices import NoticeMutation, NoticeQuery, NoticeSubscription
 from sannong.resolvers.notifications import NotificationMutation, NotificationQuery
 from sannong.resolvers.people import PeopleQuery
 from sannong.resolvers.prices import PriceAlertQuery, PriceMutation, PriceQuery
@@ -49,6 +52,9 @@ QUERIES: tuple[type, ...] = (
     PeopleQuery,
     ExpertQuery,
     ConsultationQuery,
+    NoticeQuery,
+    FeedbackQuery,
+    AuditQuery,
 )
 MUTATIONS: tuple[type, ...] = (
     AccountMutation,
@@ -59,8 +65,14 @@ MUTATIONS: tuple[type, ...] = (
     NotificationMutation,
     ExpertMutation,
     ConsultationMutation,
+    NoticeMutation,
+    FeedbackMutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (MarketSubscription, ConsultationSubscription)
+SUBSCRIPTIONS: tuple[type, ...] = (
+    MarketSubscription,
+    ConsultationSubscription,
+    NoticeSubscription,
+)
 
 
 async def _node(

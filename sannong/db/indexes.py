@@ -158,6 +158,29 @@ INDEXES: dict[str, list[Index]] = {
     "locks": [  # db/locks.py: a lease per name; an expired one goes
         Index([("expiresAt", 1)], ttl_seconds=60),
     ],
+    "notices": [  # rules/notices.py; sortKey: pinned first, then newest
+        Index([("regionId", 1), ("sortKey", -1), ("_id", -1)]),  # notices for a village's path
+        Index([("regionId", 1), ("category", 1), ("sortKey", -1), ("_id", -1)]),
+        Index([("path", 1), ("sortKey", -1), ("_id", -1)]),  # every notice inside a region
+        Index([("sortKey", -1), ("_id", -1)]),  # every notice
+    ],
+    "notice_reads": [  # one receipt per reader and notice
+        Index([("noticeId", 1), ("userId", 1)], unique=True),
+        Index([("userId", 1), ("noticeId", 1)]),  # what I have read
+        Index([("noticeId", 1), ("path", 1)]),  # per-village counts of a notice
+    ],
+    "feedback": [  # rules/feedback.py
+        Index([("number", 1)], unique=True),  # a ticket by its number
+        Index([("path", 1), ("status", 1), ("deadline", 1), ("_id", 1)]),  # the queue
+        Index([("path", 1), ("status", 1), ("_id", -1)]),  # tickets of a region by state
+        Index([("authorId", 1), ("_id", -1)]),  # my tickets
+        Index([("regionId", 1), ("searchTokens", 1)]),  # similar tickets of a village
+    ],
+    "audit_log": [  # rules/audit.py: newest first within a region subtree
+        Index([("path", 1), ("_id", -1)]),
+        Index([("path", 1), ("action", 1), ("_id", -1)]),
+        Index([("path", 1), ("outcome", 1), ("_id", -1)]),
+    ],
 }
 
 

@@ -91,6 +91,7 @@ class Topic(StrEnum):
     REFERENCE = "reference"  # audience: a collection of rarely changed documents; ids: changed
     CONSULTATIONS = "consultations"  # audience: farmer and expert ids; ids: [consultation id]
     CALL_SIGNALS = "call_signals"  # audience: a consultation id; ids: [call signal id]
+    NOTICES = "notices"  # audience: the region a notice is addressed to; ids: [notice id]
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import strawberry
 from sannong.auth import Role, require_role
 from sannong.context import Context
 from sannong.rules import accounts as rules
+from sannong.rules.audit import AuditAction
 from sannong.types.accounts import (
     AuthPayload,
     GrantRoleInput,
@@ -81,7 +82,9 @@ class AccountMutation:
         )
         return UserPayload(user=User.from_doc(user))
 
-    @mutation("Platform admins: make someone a farmer, expert or admin")
+    @mutation(
+        "Platform admins: make someone a farmer, expert or admin", audit=AuditAction.GRANT_ROLE
+    )
     async def grant_role(
         self, info: strawberry.Info[Context], input: GrantRoleInput
     ) -> UserPayload:

@@ -12,6 +12,8 @@ from sannong.context import Context
 from sannong.errors import BadUserInput
 from sannong.loaders.regions import RegionById
 from sannong.rules import alerts as rules
+from sannong.rules.audit import AuditAction
+from sannong.rules.fanout import Pace
 from sannong.types.alerts import Alert, AlertPayload, CreateAlertInput
 from sannong.types.common import mutation, node_key
 
@@ -55,7 +57,11 @@ class AlertQuery:
 
 @strawberry.type
 class AlertMutation:
-    @mutation("Admins: warn regions within their own region")
+    @mutation(
+        "Admins: warn regions within their own region; residents are told in the app, "
+        "and by SMS when orange or red",
+        audit=AuditAction.CREATE_ALERT,
+    )
     async def create_alert(
         self, info: strawberry.Info[Context], input: CreateAlertInput
     ) -> AlertPayload:
@@ -72,5 +78,6 @@ class AlertMutation:
             region_codes=[node_key(r, "Region", "regionIds") for r in input.region_ids],
             valid_from=input.valid_from,
             valid_until=input.valid_until,
+            pace=Pace.from_settings(context.settings),
         )
         return AlertPayload(alert=Alert.from_doc(doc))

@@ -12,6 +12,7 @@ from sannong.errors import BadUserInput, Forbidden
 from sannong.integrations.events import Event, Topic
 from sannong.money import MAX_FEN, yuan_to_fen
 from sannong.rules import listings, orders
+from sannong.rules.audit import AuditAction
 from sannong.rules.listings import ListingDraft
 from sannong.rules.market import ListingStatus, OrderStatus, phrases_for
 from sannong.text import query_tokens
@@ -231,13 +232,13 @@ class MarketMutation:
         )
         return ListingPayload(listing=Listing.from_doc(doc))
 
-    @mutation("Admins of the region hide a listing from buyers")
+    @mutation("Admins of the region hide a listing from buyers", audit=AuditAction.HIDE_LISTING)
     async def hide_listing(
         self, info: strawberry.Info[Context], input: ModerateListingInput
     ) -> ListingPayload:
         return await _moderate(info, input, hide=True)
 
-    @mutation("Admins of the region show a hidden listing again")
+    @mutation("Admins of the region show a hidden listing again", audit=AuditAction.RESTORE_LISTING)
     async def restore_listing(
         self, info: strawberry.Info[Context], input: ModerateListingInput
     ) -> ListingPayload:

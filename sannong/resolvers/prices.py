@@ -15,6 +15,7 @@ from sannong.money import fen_to_yuan
 from sannong.rules import price_alerts
 from sannong.rules import prices as rules
 from sannong.rules.accounts import follow_commodities
+from sannong.rules.audit import AuditAction, audited
 from sannong.rules.prices import PriceRow, change_pct, daily_reports, days_before
 from sannong.types.accounts import User, UserPayload
 from sannong.types.common import Connection, UserError, mutation, node_key, object_key
@@ -208,7 +209,7 @@ class PriceMutation:
         self, info: strawberry.Info[Context], input: ReportPricesInput
     ) -> ReportPricesPayload:
         context = info.context
-        viewer = require_role(await context.viewer(), Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN)
+        actor = await context.viewer()
         rows = [
             PriceRow(
                 date=row.date,
@@ -222,9 +223,11 @@ class PriceMutation:
             for row in input.rows
         ]
         try:
-            stored, problems = await rules.report_prices(
-                context.db, viewer, rows, source=input.source, sms=context.services.sms
-            )
+            async with audited(context.db, actor, AuditAction.REPORT_PRICES):
+                viewer = require_role(actor, Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN)
+                stored, problems = await rules.report_prices(
+                    context.db, viewer, rows, source=input.source, sms=context.services.sms
+                )
         except RuleError as refused:  # the whole batch is refused
             return ReportPricesPayload(
                 rejected_count=len(rows),

@@ -22,6 +22,7 @@ from sannong.errors import InputErrorCode, RateLimited, RuleError, Unauthenticat
 from sannong.integrations.events import Topic, publish
 from sannong.loaders import HasLoaders
 from sannong.loaders.prices import CommodityById
+from sannong.rules import audit
 from sannong.rules.regions import RegionLevel, region_of_input
 from sannong.security import Passwords, hash_token, new_token
 from sannong.settings import Settings
@@ -352,6 +353,7 @@ async def grant_role(
     target = None if user_id is None else await db.users.find_one({"_id": user_id}, _PUBLIC)
     if target is None:
         raise RuleError("userId", "用户不存在", InputErrorCode.NOT_FOUND)
+    audit.concerns(target["path"], "User", target["_id"], detail=role.value)
     require_admin_of(admin, target["path"])
     if target["_id"] == admin.id:
         raise RuleError("userId", "不能修改自己的角色", InputErrorCode.INVALID)

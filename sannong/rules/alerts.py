@@ -9,9 +9,12 @@ from bson import ObjectId
 
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import as_utc, now
-from sannong.db import Database
+from sannong.db import Database, Document
 from sannong.errors import InputErrorCode
+from sannong.integrations.jobs import JobServices
 from sannong.loaders import HasLoaders
+from sannong.rules import audit
+from sannong.rules.fanout import Pace, fan_out_batch, start_fanout
 from sannong.rules.regions import region_of_input
 from sannong.validation import Checks
 
@@ -34,6 +37,9 @@ class AlertSeverity(Enum):
 
 
 SEVERITY_RANK = {s.value: rank for rank, s in enumerate(AlertSeverity)}
+SEVERITY_LABELS = {"BLUE": "蓝色", "YELLOW": "黄色", "ORANGE": "橙色", "RED": "红色"}
+SMS_FROM = AlertSeverity.ORANGE  # orange and red warnings also go out by SMS
+ALERT_FANOUT = "alert_fanout"
 
 
 def alert_document(
@@ -78,8 +84,10 @@ async def create_alert(
     region_codes: list[str],
     valid_from: datetime | None,
     valid_until: datetime,
+    pace: Pace | None = None,
 ) -> dict[str, Any]:
     """Warns regions, each inside the admin's own; times without a zone are China's."""
+    pace = pace or Pace()
     checks = Checks()
     checked_title = checks.text("title", title, label="标题", max_length=60)
     checked_body = checks.text("body", body, label="内容", max_length=2000)
@@ -98,6 +106,7 @@ async def create_alert(
         regions = await asyncio.gather(  # gathered: the region loader fetches them in one batch
             *(region_of_input(context, code, checks, "regionIds") for code in region_codes)
         )
+    audit.concerns(audit.common_path([r["path"] for r in regions if r is not None]))
     for region in regions:
         if region is not None:
             require_admin_of(admin, region["path"])
@@ -115,4 +124,43 @@ async def create_alert(
         created_by=admin.id,
     )
     doc["_id"] = (await db.alerts.insert_one(doc)).inserted_id
+    audit.concerns(None, "Alert", doc["_id"], detail=doc["title"])
+    # Residents hear of it now (in the app, and by SMS when severe), not when they next look.
+    await start_fanout(db, ALERT_FANOUT, str(doc["_id"]), pace, max(starts, at))
     return doc
+
+
+def alert_sms_text(alert: dict[str, Any]) -> str:
+    advice = alert.get("advice") or alert["body"]
+    advice = advice if len(advice) <= 40 else advice[:39] + "…"
+    return f"【三农】{alert['title']}（{SEVERITY_LABELS[alert['severity']]}预警）：{advice}"
+
+
+async def announce_alert(services: JobServices, job: Document) -> None:
+    """One batch of an alert's fan-out (job `alert_fanout`): an in-app notification to
+    every resident of its regions, and an SMS when it is orange or red."""
+    alert = await services.db.alerts.find_one({"_id": ObjectId(job["payload"]["ref"])})
+    if alert is None or alert["validUntil"] <= now():
+        return  # over before it was told: nobody needs it any more
+    severe = alert["severityRank"] >= SEVERITY_RANK[SMS_FROM.value]
+
+    def notification(user_id: ObjectId) -> Document:
+        return {
+            "userId": user_id,
+            "kind": "ALERT",
+            "title": alert["title"],
+            "body": alert["body"],
+            "refId": alert["_id"],
+            "createdAt": now(),
+            "readAt": None,
+        }
+
+    await fan_out_batch(
+        services,
+        job,
+        region_codes=alert["regionIds"],
+        key=f"alert:{alert['_id']}",
+        sms_text=alert_sms_text(alert) if severe else None,
+        purpose="alert",
+        notification=notification,
+    )

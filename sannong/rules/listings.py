@@ -16,6 +16,7 @@ from sannong.errors import Forbidden, NotFound, RuleError
 from sannong.loaders import HasLoaders
 from sannong.media import PhotoErrorCode, PhotoStore, store_photos
 from sannong.money import MAX_PRICE_FEN, yuan_to_fen
+from sannong.rules import audit
 from sannong.rules.market import (
     MAX_QUANTITY,
     ORDERABLE,
@@ -286,6 +287,7 @@ async def moderate_listing(
 ) -> dict[str, Any]:
     """Admins of the region hide a listing, or show a hidden one again."""
     listing = await find_listing(db, listing_id)
+    audit.concerns(listing["path"], "Listing", listing["_id"], detail=listing["title"])
     admin = require_admin_of(viewer, listing["path"])
     checks = Checks()
     reason = checks.text("reason", reason, label="原因", max_length=200, min_length=0)

@@ -32,7 +32,7 @@ from sannong.integrations.sms import SmsProvider
 from sannong.loaders import HasLoaders
 from sannong.loaders.prices import CommodityById, MarketById
 from sannong.money import MAX_PRICE_FEN, yuan_to_fen
-from sannong.rules import price_alerts
+from sannong.rules import audit, price_alerts
 from sannong.rules.price_alerts import check_price_alerts
 from sannong.validation import Checks
 
@@ -280,8 +280,10 @@ async def report_prices(
     for row in rows:
         market = catalog.market(row.market) if row.market else None
         if market is not None and not reporter.administers(market["path"]):
+            audit.concerns(market["path"])
             raise Forbidden(f"市场「{market['name']}」不在您的管理范围内")
     reports, problems = check_rows(rows, catalog)
+    audit.concerns(None, detail=f"{len(reports)} 行有效，{len(rows) - len(reports)} 行有误")
     stored = await store_reports(
         db, reports, source=source or "人工上报", sms=sms, reported_by=reporter.id
     )

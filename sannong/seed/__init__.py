@@ -22,7 +22,9 @@ from sannong.seed.articles import seed_articles
 from sannong.seed.batches import retrying
 from sannong.seed.catalog import follow_demo_commodities, seed_catalog
 from sannong.seed.experts import seed_experts
+from sannong.seed.feedback import seed_feedback
 from sannong.seed.market import anchor_of_demo_market, seed_market
+from sannong.seed.notices import seed_notices
 from sannong.seed.prices import DAYS as PRICE_DAYS
 from sannong.seed.prices import seed_prices
 from sannong.seed.progress import LogProgress, Progress
@@ -83,6 +85,10 @@ def _steps(db: Database, passwords: Passwords, price_days: int, anchor: datetime
         SeedStep("prices", f"价格（{price_days} 天）", lambda: seed_prices(db, days=price_days)),
         SeedStep("market", "农户、商品和订单", lambda: seed_market(db, passwords, anchor=anchor)),
         SeedStep("experts", "专家、咨询和讲座", lambda: seed_experts(db, passwords, anchor=anchor)),
+        SeedStep(
+            "notices", "政务公开与阅读回执", lambda: seed_notices(db, passwords, anchor=anchor)
+        ),
+        SeedStep("feedback", "群众反馈工单", lambda: seed_feedback(db, anchor=anchor)),
     ]
 
 

@@ -9,6 +9,7 @@ from strawberry import relay
 from sannong.auth import Role
 from sannong.loaders.accounts import UserById
 from sannong.rules.accounts import phone_visible_to
+from sannong.rules.notices import unread_notice_count
 from sannong.rules.notifications import unread_count
 from sannong.security import mask_phone
 from sannong.types.common import DocumentNode, UserError
@@ -56,6 +57,16 @@ class User(DocumentNode):
         if viewer is None or viewer.id != self.doc["_id"]:
             return None
         return await unread_count(info.context.db, viewer.id)
+
+    @strawberry.field(
+        description="Notices in force for the person's village not opened yet; only for "
+        "the person themself"
+    )
+    async def unread_notice_count(self, info: strawberry.Info) -> int | None:
+        viewer = await info.context.viewer()
+        if viewer is None or viewer.id != self.doc["_id"]:
+            return None
+        return await unread_notice_count(info.context.db, viewer)
 
     @strawberry.field(description="The village the person lives in")
     async def village(self, info: strawberry.Info) -> Region | None:

@@ -15,13 +15,17 @@ from sannong.db import Collection, object_id
 from sannong.db.pagination import Page, paginate
 from sannong.errors import BadUserInput, Failure, InputErrorCode, RuleError
 from sannong.loaders import ById
-from sannong.media import PhotoErrorCode
+from sannong.media import AttachmentErrorCode, PhotoErrorCode
 from sannong.rules.accounts import AccountErrorCode
 from sannong.rules.articles import ArticleErrorCode
+from sannong.rules.audit import AuditAction, audited
 from sannong.rules.consultations import ConsultationErrorCode
 from sannong.rules.experts import ExpertErrorCode
+from sannong.rules.feedback import FeedbackErrorCode
+from sannong.rules.finance import FinanceErrorCode
 from sannong.rules.lectures import LectureErrorCode
 from sannong.rules.market import ListingErrorCode, OrderErrorCode
+from sannong.rules.notices import NoticeErrorCode
 from sannong.rules.prices import PriceErrorCode
 from sannong.rules.questions import QuestionErrorCode
 from sannong.rules.regions import RegionErrorCode
@@ -47,6 +51,10 @@ UserErrorCode = strawberry.enum(
         QuestionErrorCode,
         ConsultationErrorCode,
         LectureErrorCode,
+        NoticeErrorCode,
+        FinanceErrorCode,
+        AttachmentErrorCode,
+        FeedbackErrorCode,
     ),
     description="Stable codes of business-rule failures in mutation payloads",
 )
@@ -66,7 +74,11 @@ class UserError:
 
 
 class RuleErrorsAsPayload(FieldExtension):
-    """A `RuleError` raised by the mutation becomes its payload's `userErrors`."""
+    """A `RuleError` raised by the mutation becomes its payload's `userErrors`; an admin
+    action (`audit`) is written to the audit log, done or refused."""
+
+    def __init__(self, audit: AuditAction | None = None) -> None:
+        self.audit = audit
 
     def apply(self, field: StrawberryField) -> None:
         self.payload: Any = field.type  # one extension instance per mutation field
@@ -74,15 +86,18 @@ class RuleErrorsAsPayload(FieldExtension):
     async def resolve_async(
         self, next_: AsyncExtensionResolver, source: Any, info: strawberry.Info, **kwargs: Any
     ) -> Any:
+        actor = await info.context.viewer() if self.audit else None
         try:
-            return await next_(source, info, **kwargs)
+            async with audited(info.context.db, actor, self.audit):
+                return await next_(source, info, **kwargs)
         except RuleError as refused:
             return self.payload(user_errors=[UserError.from_failure(f) for f in refused.failures])
 
 
-def mutation(description: str) -> Any:
-    """`strawberry.mutation` whose rule failures come back as `userErrors` of its payload."""
-    return strawberry.mutation(description=description, extensions=[RuleErrorsAsPayload()])
+def mutation(description: str, *, audit: AuditAction | None = None) -> Any:
+    """`strawberry.mutation` whose rule failures come back as `userErrors` of its payload;
+    with `audit`, an admin action logged with its outcome (`rules.audit`)."""
+    return strawberry.mutation(description=description, extensions=[RuleErrorsAsPayload(audit)])
 
 
 @strawberry.type

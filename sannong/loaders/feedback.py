@@ -1,0 +1,5 @@
+from sannong.loaders import ById
+
+
+class FeedbackById(ById):
+    collection = "feedback"
