@@ -279,7 +279,7 @@ def villager_documents(anchor: datetime, password_hash: str) -> list[dict[str, A
     joined = anchor - NOTICE_EVERY * 80
     return [
         user_document(
-            phone=f"1380002{n:04d}",
+            phone=f"1380003{n:04d}",
             password_hash=password_hash,
             name=SURNAMES[(n * 3) % len(SURNAMES)] + GIVEN[(n * 7 + 1) % len(GIVEN)],
             village=villages[n % len(villages)],
