@@ -77,6 +77,7 @@ DROPPED = Counter("sannong_events_dropped_total", "Events dropped for a subscrib
 COUNTER_ID = "events"
 BATCH = 200
 MAX_MISSING = 1000  # numbers waited for at once; beyond, the oldest are given up
+STOP_GRACE_SECONDS = 2.0  # for the reader to finish the command at hand
 QUEUE_SIZE = 100  # per listener; a listener that stops reading loses old events
 
 # Reader kinds, as `EventFeed.reader` reports them.
@@ -201,12 +202,14 @@ class EventFeed:
         self._frontier: int | None = None
         self._missing: dict[int, float] = {}
         self._resume_token: Any = None  # position of the change stream reader
+        self._stopping = False
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Starts the reader; a restarted reader resumes where it stopped."""
         if self._task is None:
+            self._stopping = False
             self._loop = asyncio.get_running_loop()
             self._task = asyncio.create_task(self._run(), name="event-feed-reader")
             _local_feeds.add(self)
@@ -215,10 +218,17 @@ class EventFeed:
         """Stops the reader; listeners stay and hear again once it is started."""
         task, self._task = self._task, None
         _local_feeds.discard(self)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if task is None:
+            return
+        # Let the reader end between commands: a command cancelled midway leaves its
+        # connection to the garbage collector. A change stream waits: it is cancelled.
+        self._stopping = True
+        self._wakeup.set()
+        with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.shield(task), STOP_GRACE_SECONDS)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     def wake(self) -> None:
         if self._loop is not None and self._loop is _running_loop():
@@ -255,9 +265,14 @@ class EventFeed:
 
     # -- readers ---------------------------------------------------------------------------
 
+    async def _pause(self, seconds: float) -> None:
+        """A sleep that `stop()` (or a local publish) ends early."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wakeup.wait(), seconds)
+
     async def _run(self) -> None:
         delay = 0.5
-        while True:
+        while not self._stopping:
             try:
                 if self.reader is None:
                     self.reader = await self._choose_reader()
@@ -272,11 +287,11 @@ class EventFeed:
             except (ConnectionFailure, ExecutionTimeout):
                 # The database is down or slow: expected, and said once per attempt.
                 log.warning("event feed reader: database unavailable, retrying")
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, 10.0)
             except Exception:
                 log.warning("event feed reader failed, retrying", exc_info=True)
-                await asyncio.sleep(delay)
+                await self._pause(delay)
                 delay = min(delay * 2, 10.0)
 
     async def _choose_reader(self) -> str:
@@ -309,12 +324,11 @@ class EventFeed:
     async def _poll(self) -> None:
         if self._frontier is None:
             self._frontier = await self._head()  # listeners hear what happens from now on
-        while True:
+        while not self._stopping:
             self._wakeup.clear()
             more = await self._poll_once()
             if not more:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wakeup.wait(), self.poll_interval)
+                await self._pause(self.poll_interval)
 
     async def _head(self) -> int:
         counter = await self.db.counters.find_one({"_id": COUNTER_ID})
