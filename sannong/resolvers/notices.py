@@ -122,7 +122,7 @@ class NoticeQuery:
             parts.append(rules.in_force(now()))
         if unread_only:
             reader = await context.require_viewer()
-            read = await rules.read_notice_ids(context.db, reader.id)
+            read = await rules.read_notice_ids(context, reader.id)
             parts.append({"_id": {"$nin": read}, "status": NoticeStatus.PUBLISHED.value})
         query = parts[0] if len(parts) == 1 else {"$and": parts} if parts else {}
         return await Connection[Notice].find(

@@ -29,6 +29,7 @@ from sannong.errors import InputErrorCode, NotFound, RuleError, Unauthenticated
 from sannong.integrations.events import Topic, publish
 from sannong.integrations.jobs import JobServices
 from sannong.loaders import HasLoaders
+from sannong.loaders.notices import ReceiptsByReader
 from sannong.media import PhotoStore, store_attachments
 from sannong.rules import audit
 from sannong.rules.articles import plain_text, sanitize, summary_of
@@ -376,15 +377,15 @@ def in_force(at: datetime) -> dict[str, Any]:
     return {"$or": [{"expiresAt": None}, {"expiresAt": {"$gt": at}}]}
 
 
-async def read_notice_ids(db: Database, user_id: ObjectId) -> list[ObjectId]:
-    """The notices the person has opened (index notice_reads(userId, noticeId))."""
-    reads = await db.notice_reads.find({"userId": user_id}, {"noticeId": 1, "_id": 0}).to_list()
-    return [r["noticeId"] for r in reads]
+async def read_notice_ids(context: HasLoaders, user_id: ObjectId) -> list[ObjectId]:
+    """The notices the person has opened."""
+    return [r["noticeId"] for r in await ReceiptsByReader.of(context).load(user_id)]
 
 
-async def unread_notice_count(db: Database, viewer: Viewer) -> int:
+async def unread_notice_count(context: HasLoaders, viewer: Viewer) -> int:
     """Notices in force for the person's village, neither withdrawn nor opened yet."""
-    read = await read_notice_ids(db, viewer.id)
+    db = context.db
+    read = await read_notice_ids(context, viewer.id)
     query = {
         "$and": [
             addressed_to(viewer.region_path),

@@ -66,7 +66,7 @@ class User(DocumentNode):
         viewer = await info.context.viewer()
         if viewer is None or viewer.id != self.doc["_id"]:
             return None
-        return await unread_notice_count(info.context.db, viewer)
+        return await unread_notice_count(info.context, viewer)
 
     @strawberry.field(description="The village the person lives in")
     async def village(self, info: strawberry.Info) -> Region | None:

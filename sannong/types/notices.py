@@ -8,7 +8,7 @@ import strawberry
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
-from sannong.loaders.notices import NoticeById, ReceiptByReaderAndNotice
+from sannong.loaders.notices import NoticeById, ReceiptsByReader
 from sannong.media import attachment_url, thumbnail_url
 from sannong.money import fen_to_yuan
 from sannong.rules.finance import LineKind, category_totals, statement_warnings
@@ -255,9 +255,8 @@ class Notice(DocumentNode):
         viewer = await info.context.viewer()
         if viewer is None:
             return None
-        loader = ReceiptByReaderAndNotice.of(info.context)
-        receipt: dict[str, Any] | None = await loader.load((viewer.id, self.doc["_id"]))
-        return receipt
+        receipts = await ReceiptsByReader.of(info.context).load(viewer.id)
+        return next((r for r in receipts if r["noticeId"] == self.doc["_id"]), None)
 
     @strawberry.field(description="The viewer has opened it (null when signed out)")
     async def read(self, info: strawberry.Info) -> bool | None:
