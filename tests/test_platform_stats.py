@@ -6,8 +6,11 @@ import pytest
 from sannong.auth import Role
 from sannong.db.client import count_commands
 from sannong.rules import stats
+from tests.experts import ANSWER, ASK, expert
 from tests.factories import Api, codes, region_id
 from tests.market import CANCEL, COMPLETE, RESPOND, create_listing, place
+from tests.notices import ACK, MARK_READ, admin, publish, reply, submit
+from tests.notices import RATE as RATE_FEEDBACK
 
 SUNJIAJI, LUOCHENG, SHOUGUANG = "370783003000", "370783002000", "370783000000"
 STATS = """query($r: ID) { platformStats(regionId: $r) {
@@ -93,3 +96,50 @@ async def test_who_may_not_see_the_figures(
         viewer = await api.person(who, scope=SUNJIAJI if who is Role.TOWNSHIP_ADMIN else None)
     result = await api.gql(STATS, {"r": region_id(region) if region else None}, as_=viewer)
     assert result["data"] is None and codes(result) == [code]
+
+
+NEWS = """{ platformStats { noticesPublished noticeReads noticeAcknowledgements
+  feedbackByStatus { status count } feedbackMeanHoursToClose
+  feedbackRatings { outcome count averageStars } questionsAsked questionsAnswered } }"""
+
+
+async def test_notices_feedback_and_questions_are_counted_for_the_township(api: Api) -> None:
+    township = await admin(api)
+    farmer = await api.person()
+    notice = await publish(api, township, requiresAck=True)
+    for query in (MARK_READ, ACK):
+        assert "errors" not in await api.gql(query, {"i": {"noticeId": notice["id"]}}, as_=farmer)
+    await publish(api, township, title="第二份通知")
+    solved = await submit(api, farmer)
+    await submit(api, farmer, kind="SUGGESTION", text="希望村里多办几次农技培训")
+    for status in ("IN_PROGRESS", "RESOLVED"):
+        assert "errors" not in await reply(api, township, solved["id"], status)
+    rated = await api.gql(
+        RATE_FEEDBACK,
+        {"i": {"feedbackId": solved["id"], "outcome": "PARTLY_SOLVED", "stars": 4}},
+        as_=farmer,
+    )
+    assert rated["data"]["rateFeedback"]["userErrors"] == []
+    teacher = await expert(api)
+    for text in ("黄瓜叶子发黄怎么办", "大棚湿度多少合适"):
+        asked = await api.gql(
+            ASK, {"i": {"specialty": "PLANT_PROTECTION", "crop": "黄瓜", "text": text}}, as_=farmer
+        )
+        question = asked["data"]["askQuestion"]["question"]
+    answered = await api.gql(
+        ANSWER, {"i": {"questionId": question["id"], "text": "控制湿度在八成以下"}}, as_=teacher
+    )
+    assert "errors" not in answered
+
+    figures = (await api.gql(NEWS, as_=township))["data"]["platformStats"]
+    assert figures["noticesPublished"] == 2
+    assert (figures["noticeReads"], figures["noticeAcknowledgements"]) == (1, 1)
+    assert figures["feedbackByStatus"] == [
+        {"status": "ACCEPTED", "count": 1},
+        {"status": "RESOLVED", "count": 1},
+    ]
+    assert 0 <= figures["feedbackMeanHoursToClose"] < 1  # closed within the test
+    assert figures["feedbackRatings"] == [
+        {"outcome": "PARTLY_SOLVED", "count": 1, "averageStars": 4.0}
+    ]
+    assert (figures["questionsAsked"], figures["questionsAnswered"]) == (2, 1)

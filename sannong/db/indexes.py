@@ -148,6 +148,7 @@ INDEXES: dict[str, list[Index]] = {
         Index([("askerId", 1), ("_id", -1)]),  # my questions
         Index([("specialty", 1), ("queueRank", 1), ("_id", 1)]),  # an expert's queue
         Index([("searchTokens", 1), ("status", 1)]),  # search
+        Index([("path", 1), ("status", 1)]),  # figures of a region subtree (rules/stats)
     ],
     "video_sessions": [
         Index([("startsAt", 1), ("_id", 1)]),  # lectures by start
@@ -168,6 +169,7 @@ INDEXES: dict[str, list[Index]] = {
         Index([("noticeId", 1), ("userId", 1)], unique=True),
         Index([("userId", 1), ("noticeId", 1)]),  # what I have read
         Index([("noticeId", 1), ("path", 1)]),  # per-village counts of a notice
+        Index([("path", 1)]),  # figures of a region subtree (rules/stats)
     ],
     "feedback": [  # rules/feedback.py
         Index([("number", 1)], unique=True),  # a ticket by its number

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 from sannong.auth import ADMIN_ROLES, Viewer, require_role
-from sannong.db import Database
+from sannong.db import Collection, Database
 from sannong.errors import Forbidden
 
 KEPT_SECONDS = 60.0
@@ -38,6 +38,12 @@ async def platform_stats(db: Database, region: dict[str, Any]) -> dict[str, Any]
         "activeListings": await db.listings.count_documents(
             {"path": code, "status": "ACTIVE"}  # index listings(path, status, …)
         ),
+        "feedback": await _feedback(db, code),
+        "questions": await _by_status(db.questions, code),  # index questions(path)
+        "notices": {
+            "published": await db.notices.count_documents({"path": code}),
+            "receipts": await _receipts(db, code),
+        },
         "computedAt": time.time(),
     }
     _kept[key] = (time.monotonic(), figures)
@@ -80,3 +86,79 @@ async def _orders(db: Database, code: str) -> dict[str, dict[str, int]]:
         )
     ).to_list()
     return {g["_id"]: {"count": g["count"], "amountFen": g["amountFen"]} for g in groups}
+
+
+async def _by_status(collection: Collection, code: str) -> dict[str, int]:
+    groups = await (
+        await collection.aggregate(
+            [{"$match": {"path": code}}, {"$group": {"_id": "$status", "count": {"$sum": 1}}}]
+        )
+    ).to_list()
+    return {g["_id"]: g["count"] for g in groups}
+
+
+async def _receipts(db: Database, code: str) -> dict[str, int]:
+    """Reads and acknowledgements by residents of the subtree (receipts carry the
+    reader's village path)."""
+    groups = await (
+        await db.notice_reads.aggregate(
+            [
+                {"$match": {"path": code}},
+                {
+                    "$group": {
+                        "_id": None,
+                        "read": {"$sum": 1},
+                        "acknowledged": {
+                            "$sum": {"$cond": [{"$ne": ["$acknowledgedAt", None]}, 1, 0]}
+                        },
+                    }
+                },
+            ]
+        )
+    ).to_list()
+    return (
+        {"read": groups[0]["read"], "acknowledged": groups[0]["acknowledged"]}
+        if groups
+        else {
+            "read": 0,
+            "acknowledged": 0,
+        }
+    )
+
+
+async def _feedback(db: Database, code: str) -> dict[str, Any]:
+    """Tickets per state, the mean time to close one, and the ratings given."""
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"path": code}},  # index feedback(path, status, …)
+        {
+            "$facet": {
+                "byStatus": [{"$group": {"_id": "$status", "count": {"$sum": 1}}}],
+                "closed": [
+                    {"$match": {"closedAt": {"$ne": None}}},
+                    {
+                        "$group": {
+                            "_id": None,
+                            "ms": {"$avg": {"$subtract": ["$closedAt", "$createdAt"]}},
+                        }
+                    },
+                ],
+                "ratings": [
+                    {"$match": {"rating": {"$ne": None}}},
+                    {
+                        "$group": {
+                            "_id": "$rating.outcome",
+                            "count": {"$sum": 1},
+                            "stars": {"$avg": "$rating.stars"},
+                        }
+                    },
+                ],
+            }
+        },
+    ]
+    (result,) = await (await db.feedback.aggregate(pipeline)).to_list()
+    closed = result["closed"]
+    return {
+        "byStatus": {g["_id"]: g["count"] for g in result["byStatus"]},
+        "meanHoursToClose": closed[0]["ms"] / 3_600_000 if closed else None,
+        "ratings": {g["_id"]: (g["count"], g["stars"]) for g in result["ratings"]},
+    }

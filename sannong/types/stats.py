@@ -8,7 +8,9 @@ import strawberry
 
 from sannong.auth import Role
 from sannong.money import fen_to_yuan
+from sannong.rules.feedback import FeedbackOutcome, FeedbackStatus
 from sannong.rules.market import OrderStatus
+from sannong.rules.questions import QuestionStatus
 from sannong.types.regions import Region
 
 
@@ -35,6 +37,19 @@ class OrderStatusFigures:
     amount: Decimal = strawberry.field(description="Sum of the orders' totals in yuan")
 
 
+@strawberry.type
+class FeedbackStatusCount:
+    status: FeedbackStatus
+    count: int
+
+
+@strawberry.type(description="How villagers rated closed tickets with one outcome")
+class FeedbackRatingFigures:
+    outcome: FeedbackOutcome
+    count: int
+    average_stars: float
+
+
 @strawberry.type(description="Figures of a region subtree, at most a minute old")
 class PlatformStats:
     region: Region
@@ -45,11 +60,22 @@ class PlatformStats:
     orders_by_status: list[OrderStatusFigures]
     turnover: Decimal = strawberry.field(description="Total of completed orders in yuan")
     active_listings: int
+    notices_published: int = strawberry.field(description="Notices addressed inside it")
+    notice_reads: int = strawberry.field(description="Notices opened by its residents")
+    notice_acknowledgements: int
+    feedback_by_status: list[FeedbackStatusCount]
+    feedback_mean_hours_to_close: float | None = strawberry.field(
+        description="Mean time from a ticket's submission to its resolution or rejection"
+    )
+    feedback_ratings: list[FeedbackRatingFigures]
+    questions_asked: int
+    questions_answered: int
     computed_at: datetime
 
     @classmethod
     def of(cls, region: Region, figures: dict[str, Any]) -> Self:
         people, orders = figures["people"], figures["orders"]
+        feedback, questions = figures["feedback"], figures["questions"]
         completed = orders.get(OrderStatus.COMPLETED.value, {}).get("amountFen", 0)
         return cls(
             region=region,
@@ -66,5 +92,21 @@ class PlatformStats:
             ],
             turnover=fen_to_yuan(completed),
             active_listings=figures["activeListings"],
+            notices_published=figures["notices"]["published"],
+            notice_reads=figures["notices"]["receipts"]["read"],
+            notice_acknowledgements=figures["notices"]["receipts"]["acknowledged"],
+            feedback_by_status=[
+                FeedbackStatusCount(status=FeedbackStatus(s), count=n)
+                for s, n in sorted(feedback["byStatus"].items())
+            ],
+            feedback_mean_hours_to_close=feedback["meanHoursToClose"],
+            feedback_ratings=[
+                FeedbackRatingFigures(
+                    outcome=FeedbackOutcome(o), count=n, average_stars=round(stars, 2)
+                )
+                for o, (n, stars) in sorted(feedback["ratings"].items())
+            ],
+            questions_asked=sum(questions.values()),
+            questions_answered=questions.get(QuestionStatus.ANSWERED.value, 0),
             computed_at=datetime.fromtimestamp(figures["computedAt"], UTC),
         )
