@@ -49,7 +49,7 @@ export default defineConfig({
       },
     }),
   ],
-  build: { target: 'es2020', cssCodeSplit: true, chunkSizeWarningLimit: 200 },
+  build: { target: 'es2020', cssCodeSplit: true, chunkSizeWarningLimit: 400 },
   server: {
     proxy: {
       '/graphql': { target: 'http://127.0.0.1:8000', ws: true },

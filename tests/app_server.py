@@ -46,6 +46,14 @@ async def _seed(uri: str, database: str) -> None:
         await client.close()
 
 
+class AnnouncingServer(uvicorn.Server):
+    """Says where it listens once it does: the browser tests wait for this line."""
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        print(json.dumps({"url": f"http://127.0.0.1:{self.config.port}"}), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
@@ -68,16 +76,7 @@ def main() -> None:
         )
         app = create_app(settings)
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        server = uvicorn.Server(config)
-
-        async def serve() -> None:
-            task = asyncio.create_task(server.serve())
-            while not server.started:
-                await asyncio.sleep(0.05)
-            print(json.dumps({"url": f"http://127.0.0.1:{port}"}), flush=True)
-            await task
-
-        asyncio.run(serve())
+        asyncio.run(AnnouncingServer(config).serve())
     finally:
         database.stop()
         sys.stdout.flush()

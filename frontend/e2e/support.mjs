@@ -111,3 +111,24 @@ export async function accessibilityProblems(page) {
   })
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
 }
+
+/** A signed-in phone without going through the screens: the session the app keeps. */
+export async function signInAs(page, url, phone, password = FARMER_PASSWORD) {
+  const { token, user } = await login(url, phone, password)
+  const level = (name) => user.village?.path.find((step) => step.level === name)?.id ?? null
+  const session = {
+    token,
+    user: {
+      id: user.id,
+      name: user.name,
+      phone: user.phone,
+      villageId: user.village?.id ?? null,
+      villageName: user.village?.fullName ?? null,
+      townshipId: level('TOWNSHIP'),
+      countyId: level('COUNTY'),
+    },
+  }
+  await page.goto(`${url}/healthz`)
+  await page.evaluate((saved) => localStorage.setItem('sannong.session', JSON.stringify(saved)), session)
+  return session
+}
