@@ -9,6 +9,7 @@
 """
 
 import mimetypes
+import os
 from pathlib import Path
 
 from starlette.requests import Request
@@ -29,9 +30,13 @@ class HashedAssets(StaticFiles):
     """StaticFiles whose every answer may be kept for good (names carry content hashes)."""
 
     def file_response(
-        self, full_path: str | Path, stat_result: object, scope: Scope, status_code: int = 200
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
     ) -> Response:
-        response = super().file_response(full_path, stat_result, scope, status_code)  # type: ignore[arg-type]
+        response = super().file_response(full_path, stat_result, scope, status_code)
         response.headers["Cache-Control"] = IMMUTABLE
         return response
 

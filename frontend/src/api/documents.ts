@@ -41,8 +41,10 @@ export const OrderFields = graphql(`
     createdAt
     updatedAt
     listing { id thumbnailUrl }
-    buyer { id name phone }
-    seller { id name phone }
+    # No id: the phone shown depends on the order (visible to the parties of an accepted
+    # one, masked elsewhere), so these stay inside the order instead of one shared User.
+    buyer { name phone }
+    seller { name phone }
   }
 `)
 
