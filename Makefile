@@ -6,7 +6,18 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format schema bench clean
+.PHONY: run test lint format schema bench bench-app app screenshots clean
+
+# The farmer's app (frontend/): built with the machine's Node.js and npm, again only when
+# its sources or its lock file changed. The build also writes the trusted documents.
+NPM_STAMP := frontend/node_modules/.installed
+APP_STAMP := frontend/dist/.built
+APP_SOURCES := $(shell find frontend/src frontend/public frontend/scripts -type f -not -path 'frontend/src/gql/*' 2>/dev/null) \
+	frontend/index.html frontend/vite.config.ts frontend/codegen.ts frontend/tsconfig.json \
+	frontend/package.json schema.graphql
+DOCUMENTS := frontend/trusted-documents.json
+# Debian's Chromium (and a Chinese font) for the browser tests; installed when missing.
+CHROMIUM := /usr/bin/chromium
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,16 +27,31 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
-	$(BIN)/sannong seed --if-empty
-	$(BIN)/sannong serve
+$(NPM_STAMP): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch $@
 
-test: $(STAMP)
+$(APP_STAMP): $(NPM_STAMP) $(APP_SOURCES)
+	cd frontend && npm run build
+	touch $@
+
+$(CHROMIUM):
+	apt-get update && apt-get install -y chromium fonts-wqy-microhei
+
+app: $(APP_STAMP)
+
+run: $(STAMP) $(APP_STAMP)
+	$(BIN)/sannong seed --if-empty
+	SANNONG_TRUSTED_DOCUMENTS=$${SANNONG_TRUSTED_DOCUMENTS:-$(DOCUMENTS)} $(BIN)/sannong serve
+
+test: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
 	$(BIN)/ruff check sannong tests bench
 	$(BIN)/ruff format --check sannong tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
+	cd frontend && npx vitest run
+	cd frontend && npm run test:browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix sannong tests bench
@@ -42,5 +68,11 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.first_run
 	$(BIN)/python -m bench.fanout
 
+bench-app: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
+	cd frontend && node bench/app.mjs
+
+screenshots: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
+	cd frontend && node e2e/screenshots.mjs
+
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var frontend/node_modules frontend/dist frontend/src/gql $(DOCUMENTS)

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
 
     trusted_documents: Path | None = Field(None, description="JSON manifest of trusted documents")
     trusted_documents_only: bool = Field(False, description="refuse ad-hoc query text")
+    app_dir: Path = Field(
+        Path("frontend/dist"), description="the built app, served at /; missing: not served"
+    )
 
     event_poll_ms: int = Field(
         200, description="polling interval of the event feed where change streams are refused"

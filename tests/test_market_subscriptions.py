@@ -42,7 +42,9 @@ async def subscribe(url: str, person: Person | str | None) -> Any:
     token = person.token if isinstance(person, Person) else person
     payload = {"Authorization": f"Bearer {token}"} if token else {}
     await socket.send(json.dumps({"type": "connection_init", "payload": payload}))
-    assert json.loads(await socket.recv())["type"] == "connection_ack"
+    ack = await socket.recv()
+    assert isinstance(ack, str), "a text frame, which browsers' graphql-ws can read"
+    assert json.loads(ack)["type"] == "connection_ack"
     await socket.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE}}))
     return socket
 
@@ -66,7 +68,9 @@ def _key(global_id: str) -> str:
 
 
 async def next_message(socket: Any) -> dict[str, Any]:
-    return json.loads(await asyncio.wait_for(socket.recv(), 5))
+    message = await asyncio.wait_for(socket.recv(), 5)
+    assert isinstance(message, str), "graphql-transport-ws messages are text frames"
+    return json.loads(message)
 
 
 async def test_buyer_and_seller_hear_of_their_order_and_others_do_not(

@@ -1,4 +1,4 @@
-"""The ASGI application: /graphql, /healthz, /readyz, /metrics."""
+"""The ASGI application: /graphql, /healthz, /readyz, /metrics, /media and the app at /."""
 
 import asyncio
 import contextlib
@@ -19,6 +19,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 
 from sannong import signing, text
 from sannong.api.documents import TrustedDocuments
+from sannong.api.frontend import app_routes
 from sannong.api.graphql import GraphQLView
 from sannong.api.middleware import BodyLimit, RequestObserver
 from sannong.api.schema import build_schema
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            *app_routes(settings.app_dir),  # last: its catch-all never shadows the API
         ],
         middleware=[
             Middleware(RequestObserver),

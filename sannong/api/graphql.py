@@ -23,9 +23,10 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -97,7 +98,20 @@ async def _upload_refusal(request: Request, context: Context) -> Response | None
     return None
 
 
+class TextFrames(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages go as text frames: the browser's client (graphql-ws)
+    cannot read the binary frames that orjson's bytes would otherwise become."""
+
+    async def send_json(self, message: Any) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
+    websocket_adapter_class = TextFrames
+
     def __init__(
         self, schema: Any, services: Services, documents: TrustedDocuments | None = None
     ) -> None:

@@ -1,0 +1,134 @@
+// Shared by the browser tests, the screenshots and the benchmark: a real server
+// (tests/app_server.py: in-memory embedded database, demo data, the built app) and
+// Debian's Chromium driven by playwright-core at a phone's size.
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const FRONTEND = fileURLToPath(new URL('..', import.meta.url))
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+export const PHONE = { width: 390, height: 844 }
+export const FARMER_PASSWORD = 'nongmin2026'
+
+export function chromiumPath() {
+  const candidates = [process.env.CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean)
+  const found = candidates.find((path) => existsSync(path))
+  if (!found) {
+    // A missing browser is a failure, never a skip: make test installs it.
+    throw new Error(`no Chromium found (looked at ${candidates.join(', ')}); apt-get install chromium`)
+  }
+  return found
+}
+
+/** `python -m tests.app_server` until `stop()`; resolves once it serves. */
+export async function startServer({ documentsOnly = true } = {}) {
+  if (!existsSync(`${FRONTEND}/dist/index.html`)) throw new Error('frontend/dist is missing: npm run build first')
+  const python = process.env.PYTHON ?? `${ROOT}/.venv/bin/python`
+  const args = ['-m', 'tests.app_server', '--port', '0', ...(documentsOnly ? ['--documents-only'] : [])]
+  const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
+  const lines = createInterface({ input: child.stdout })
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start in 90 s')), 90_000)
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
+    lines.on('line', (line) => {
+      if (line.startsWith('{')) {
+        clearTimeout(timer)
+        resolve(JSON.parse(line).url)
+      }
+    })
+  })
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', resolve)
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+export function launch(options = {}) {
+  return chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], ...options })
+}
+
+export function phoneContext(browser, options = {}) {
+  return browser.newContext({
+    viewport: PHONE,
+    isMobile: true,
+    hasTouch: true,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+    serviceWorkers: 'allow',
+    ...options,
+  })
+}
+
+const documents = JSON.parse(readFileSync(`${FRONTEND}/trusted-documents.json`, 'utf8'))
+
+/** The app's own trusted document of an operation, by its name. */
+export function documentIdOf(name) {
+  const pattern = new RegExp(`(query|mutation|subscription) ${name}\\b`)
+  const found = Object.entries(documents).find(([, text]) => pattern.test(text))
+  if (!found) throw new Error(`no trusted document named ${name}`)
+  return found[0]
+}
+
+/** The API as another phone would use it: by documentId, as the server only accepts. */
+export async function api(url, name, variables = {}, token = null) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ documentId: documentIdOf(name), variables }),
+  })
+  const body = await response.json()
+  if (body.errors) throw new Error(`${name}: ${JSON.stringify(body.errors)}`)
+  return body.data
+}
+
+export async function login(url, phone, password = FARMER_PASSWORD) {
+  const data = await api(url, 'Login', { input: { phone, password } })
+  if (!data.login.token) throw new Error(`login ${phone}: ${JSON.stringify(data.login.userErrors)}`)
+  return data.login
+}
+
+const AXE = readFileSync(`${FRONTEND}/node_modules/axe-core/axe.min.js`, 'utf8')
+
+/** axe-core's serious and critical findings on the page as it is now. */
+export async function accessibilityProblems(page) {
+  await page.addScriptTag({ content: AXE })
+  const violations = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const result = await axe.run(document, { resultTypes: ['violations'] })
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }))
+  })
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+}
+
+/** A signed-in phone without going through the screens: the session the app keeps. */
+export async function signInAs(page, url, phone, password = FARMER_PASSWORD) {
+  const { token, user } = await login(url, phone, password)
+  const level = (name) => user.village?.path.find((step) => step.level === name)?.id ?? null
+  const session = {
+    token,
+    user: {
+      id: user.id,
+      name: user.name,
+      phone: user.phone,
+      villageId: user.village?.id ?? null,
+      villageName: user.village?.fullName ?? null,
+      townshipId: level('TOWNSHIP'),
+      countyId: level('COUNTY'),
+    },
+  }
+  await page.goto(`${url}/healthz`)
+  await page.evaluate((saved) => localStorage.setItem('sannong.session', JSON.stringify(saved)), session)
+  return session
+}

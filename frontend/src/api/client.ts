@@ -1,0 +1,189 @@
+// The app's one GraphQL client: a normalized cache kept in IndexedDB (an offline reload
+// shows the last screens), trusted documents sent by id (GET for queries, so the
+// browser revalidates them with the server's ETag), subscriptions over graphql-ws.
+import {
+  Client,
+  fetchExchange,
+  makeOperation,
+  mapExchange,
+  subscriptionExchange,
+  type Exchange,
+  type Operation,
+} from '@urql/core'
+import { offlineExchange, type Cache } from '@urql/exchange-graphcache'
+import { makeDefaultStorage } from '@urql/exchange-graphcache/default-storage'
+import { relayPagination } from '@urql/exchange-graphcache/extras'
+import { createClient as createWsClient } from 'graphql-ws'
+import { map, pipe } from 'wonka'
+import schema from '../gql/schema.json'
+import { session, signOut } from '../session'
+
+export const storage = makeDefaultStorage({ idbName: 'sannong-cache-v1', maxAge: 14 })
+
+interface Persisted {
+  __meta__?: { hash?: string }
+}
+
+/** Before the cache: notes each operation's trusted-document id, which the cache's
+ * rewritten document would lose. */
+const noteDocumentId: Exchange =
+  ({ forward }) =>
+  (operations$) =>
+    forward(
+      pipe(
+        operations$,
+        map((operation) => {
+          const id = (operation.query as Persisted).__meta__?.hash
+          return id ? makeOperation(operation.kind, operation, { documentId: id }) : operation
+        }),
+      ),
+    )
+
+/** After the cache: queries and mutations go as `{documentId}`; results carry the
+ * operation with its full document back, which the cache normalizes with. */
+const sendDocumentId: Exchange =
+  ({ forward }) =>
+  (operations$) =>
+    pipe(
+      forward(
+        pipe(
+          operations$,
+          map((operation) => {
+            const id = operation.context.documentId as string | undefined
+            if (!id || operation.kind === 'teardown' || operation.kind === 'subscription') {
+              return operation
+            }
+            const query = { kind: 'Document', definitions: [], documentId: id }
+            return makeOperation(
+              operation.kind,
+              { ...operation, query: query as unknown as Operation['query'] },
+              { original: operation },
+            )
+          }),
+        ),
+      ),
+      map((result) => {
+        const original = result.operation.context.original as Operation | undefined
+        return original ? { ...result, operation: original } : result
+      }),
+    )
+
+function invalidateAll(cache: Cache, fieldName: string): void {
+  for (const field of cache.inspectFields('Query')) {
+    if (field.fieldName === fieldName) cache.invalidate('Query', field.fieldKey)
+  }
+}
+
+const cache = offlineExchange({
+  schema: schema as never,
+  storage,
+  keys: {
+    PriceQuote: () => null,
+    PricePoint: () => null,
+    PriceSeries: () => null,
+    PageInfo: () => null,
+    ListingPhoto: (photo) => (photo.key as string) ?? null,
+    ListingConnection: () => null,
+    ListingEdge: () => null,
+    OrderConnection: () => null,
+    OrderEdge: () => null,
+    OrderEvent: () => null,
+    PriceQuoteConnection: () => null,
+    PriceQuoteEdge: () => null,
+    NotificationConnection: () => null,
+    NotificationEdge: () => null,
+    UserError: () => null,
+    AuthPayload: () => null,
+    UserPayload: () => null,
+    ListingPayload: () => null,
+    OrderPayload: () => null,
+    PriceAlertPayload: () => null,
+    RemovePriceAlertPayload: () => null,
+    NotificationsPayload: () => null,
+  },
+  resolvers: {
+    Query: {
+      listings: relayPagination(),
+      myOrders: relayPagination(),
+      myNotifications: relayPagination(),
+    },
+  },
+  updates: {
+    Mutation: {
+      setPriceAlert: (_result, _args, cache) => invalidateAll(cache, 'myPriceAlerts'),
+      removePriceAlert: (_result, _args, cache) => invalidateAll(cache, 'myPriceAlerts'),
+      createListing: (_result, _args, cache) => invalidateAll(cache, 'listings'),
+      placeOrder: (result, _args, cache) => {
+        invalidateAll(cache, 'myOrders')
+        const order = (result.placeOrder as { order?: { listing?: { id: string } } }).order
+        if (order?.listing) cache.invalidate({ __typename: 'Listing', id: order.listing.id })
+      },
+      markNotificationsRead: (_result, _args, cache) => {
+        invalidateAll(cache, 'myNotifications')
+        const me = cache.resolve('Query', 'me')
+        if (typeof me === 'string') cache.invalidate(me, 'unreadNotificationCount')
+      },
+    },
+    Subscription: {
+      orderUpdated: (result, _args, cache) => {
+        // A new order (the seller's side) is not in any list yet: fetch them again.
+        if ((result.orderUpdated as { status: string }).status === 'PENDING') {
+          invalidateAll(cache, 'myOrders')
+        }
+      },
+    },
+  },
+})
+
+const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`
+const sockets = createWsClient({
+  url: wsUrl,
+  lazy: true,
+  connectionParams: () => (session.token ? { Authorization: `Bearer ${session.token}` } : {}),
+  retryAttempts: Infinity,
+  shouldRetry: () => true,
+})
+
+/** Code of the first GraphQL error, e.g. UNAUTHENTICATED. */
+export function errorCode(error: { graphQLErrors?: { extensions?: Record<string, unknown> }[] } | undefined): string | undefined {
+  return error?.graphQLErrors?.[0]?.extensions?.code as string | undefined
+}
+
+export const client = new Client({
+  url: '/graphql',
+  preferGetMethod: 'within-url-limit',
+  requestPolicy: 'cache-and-network',
+  fetchOptions: () => ({
+    headers: {
+      ...(session.token ? { Authorization: `Bearer ${session.token}` } : {}),
+      // Photo uploads need it (the server's CSRF check); harmless elsewhere.
+      'GraphQL-Preflight': '1',
+    },
+  }),
+  exchanges: [
+    mapExchange({
+      onResult(result) {
+        // A token the server no longer knows (expired, logged out elsewhere).
+        if (session.token && errorCode(result.error) === 'UNAUTHENTICATED' && result.operation.kind === 'query') {
+          void resetAndReload(false)
+        }
+      },
+    }),
+    noteDocumentId,
+    cache,
+    sendDocumentId,
+    subscriptionExchange({
+      forwardSubscription: (request) => ({
+        subscribe: (sink) => ({ unsubscribe: sockets.subscribe({ ...request, query: request.query ?? '' }, sink) }),
+      }),
+    }),
+    fetchExchange,
+  ],
+})
+
+/** After sign-in or sign-out nothing cached belongs to the new person. */
+export async function resetAndReload(keepSession: boolean, to = '/'): Promise<void> {
+  if (!keepSession) signOut()
+  await storage.clear()
+  location.assign(to)
+}

@@ -1,0 +1,76 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import HomeView from './views/HomeView.vue'
+
+// `tab` names the tab a screen belongs to (highlighted in the bar); `title` is the
+// navigation bar's text of a screen below a tab (they show a back arrow).
+declare module 'vue-router' {
+  interface RouteMeta {
+    tab?: string
+    title?: string
+    signedIn?: boolean
+  }
+}
+
+export const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'home', component: HomeView, meta: { tab: 'home' } },
+  // Every other screen loads when first opened: the home screen comes first on 3G.
+  { path: '/prices', name: 'prices', component: () => import('./views/PricesView.vue'), meta: { tab: 'prices' } },
+  {
+    path: '/prices/:id',
+    name: 'commodity',
+    component: () => import('./views/CommodityView.vue'),
+    meta: { tab: 'prices', title: '价格走势' },
+  },
+  { path: '/market', name: 'market', component: () => import('./views/MarketView.vue'), meta: { tab: 'market' } },
+  {
+    path: '/market/new',
+    name: 'post-listing',
+    component: () => import('./views/PostListingView.vue'),
+    meta: { tab: 'market', title: '发布商品', signedIn: true },
+  },
+  {
+    path: '/market/:id',
+    name: 'listing',
+    component: () => import('./views/ListingView.vue'),
+    meta: { tab: 'market', title: '商品详情' },
+  },
+  {
+    path: '/orders',
+    name: 'orders',
+    component: () => import('./views/OrdersView.vue'),
+    meta: { tab: 'market', title: '我的订单', signedIn: true },
+  },
+  { path: '/me', name: 'me', component: () => import('./views/MeView.vue'), meta: { tab: 'me' } },
+  { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { tab: 'me', title: '登录' } },
+  {
+    path: '/register',
+    name: 'register',
+    component: () => import('./views/RegisterView.vue'),
+    meta: { tab: 'me', title: '注册' },
+  },
+  {
+    path: '/me/village',
+    name: 'village',
+    component: () => import('./views/VillageView.vue'),
+    meta: { tab: 'me', title: '我的村', signedIn: true },
+  },
+  {
+    path: '/me/follows',
+    name: 'follows',
+    component: () => import('./views/FollowsView.vue'),
+    meta: { tab: 'me', title: '关注的作物', signedIn: true },
+  },
+  {
+    path: '/me/notifications',
+    name: 'notifications',
+    component: () => import('./views/NotificationsView.vue'),
+    meta: { tab: 'me', title: '消息通知', signedIn: true },
+  },
+  { path: '/:rest(.*)*', name: 'missing', component: () => import('./views/MissingView.vue'), meta: { title: '找不到页面' } },
+]
+
+export const router = createRouter({
+  history: createWebHistory(),
+  routes,
+  scrollBehavior: (_to, _from, saved) => saved ?? { top: 0 },
+})
