@@ -126,6 +126,9 @@ export async function signInAs(page, url, phone, password = FARMER_PASSWORD) {
       villageName: user.village?.fullName ?? null,
       townshipId: level('TOWNSHIP'),
       countyId: level('COUNTY'),
+      role: user.role,
+      adminRegionId: user.adminRegion?.id ?? null,
+      adminRegionName: user.adminRegion?.fullName ?? null,
     },
   }
   await page.goto(`${url}/healthz`)

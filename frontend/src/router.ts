@@ -1,5 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import HomeView from './views/HomeView.vue'
+import { consoleRoutes } from './console/routes'
 
 // `tab` names the tab a screen belongs to (highlighted in the bar); `title` is the
 // navigation bar's text of a screen below a tab (they show a back arrow).
@@ -66,6 +67,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./views/NotificationsView.vue'),
     meta: { tab: 'me', title: '消息通知', signedIn: true },
   },
+  ...consoleRoutes,
   { path: '/:rest(.*)*', name: 'missing', component: () => import('./views/MissingView.vue'), meta: { title: '找不到页面' } },
 ]
 

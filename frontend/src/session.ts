@@ -10,6 +10,10 @@ export interface SessionUser {
   villageName: string | null
   townshipId: string | null
   countyId: string | null
+  /** FARMER, EXPERT, TOWNSHIP_ADMIN or PLATFORM_ADMIN: which console screens to offer. */
+  role: string
+  adminRegionId: string | null
+  adminRegionName: string | null
 }
 
 interface RegionStep {
@@ -22,7 +26,9 @@ interface UserFields {
   id: string
   name: string
   phone: string
+  role: string
   village?: { id: string; name: string; fullName: string; path: RegionStep[] } | null
+  adminRegion?: { id: string; fullName: string } | null
 }
 
 const KEY = 'sannong.session'
@@ -50,6 +56,9 @@ export function sessionUser(user: UserFields): SessionUser {
     villageName: user.village?.fullName ?? null,
     townshipId: township?.id ?? null,
     countyId: county?.id ?? null,
+    role: user.role,
+    adminRegionId: user.adminRegion?.id ?? null,
+    adminRegionName: user.adminRegion?.fullName ?? null,
   }
 }
 

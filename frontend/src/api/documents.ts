@@ -55,6 +55,7 @@ export const SessionUserFields = graphql(`
     role
     phone
     village { id name fullName path { id level name } }
+    adminRegion { id fullName }
   }
 `)
 

@@ -1,0 +1,35 @@
+// The console's sections and who may open them. The API enforces every one of these
+// again; the console only keeps people from screens that would refuse them.
+export type Role = 'FARMER' | 'EXPERT' | 'TOWNSHIP_ADMIN' | 'PLATFORM_ADMIN'
+
+export const ROLE_NAMES: Record<Role, string> = {
+  FARMER: '农户',
+  EXPERT: '专家',
+  TOWNSHIP_ADMIN: '乡镇管理员',
+  PLATFORM_ADMIN: '平台管理员',
+}
+
+export const EXPERT: Role[] = ['EXPERT']
+export const ADMINS: Role[] = ['TOWNSHIP_ADMIN', 'PLATFORM_ADMIN']
+export const PLATFORM: Role[] = ['PLATFORM_ADMIN']
+
+export interface ConsoleSection {
+  /** The route's name; the side bar links to it. */
+  name: string
+  title: string
+  icon: string
+  roles: Role[]
+}
+
+/** In the side bar's order. A new console screen is one entry here and one in routes.ts. */
+export const SECTIONS: ConsoleSection[] = [
+  { name: 'console', title: '工作台', icon: 'apps-o', roles: [...EXPERT, ...ADMINS] },
+]
+
+export function roleOf(role: string | null | undefined): Role {
+  return role && role in ROLE_NAMES ? (role as Role) : 'FARMER'
+}
+
+export function sectionsFor(role: Role): ConsoleSection[] {
+  return SECTIONS.filter((section) => section.roles.includes(role))
+}
