@@ -6,7 +6,8 @@ const LONGEST = 120
 
 /** Sentences of at most `longest` characters, cut after 。！？；, then after ，, then hard. */
 export function speechChunks(text: string, longest = LONGEST): string[] {
-  const clean = text.replace(/\s+/g, ' ').trim()
+  // Line breaks (paragraphs) end a sentence; other runs of white space are one space.
+  const clean = text.replace(/[^\S\n]+/g, ' ').replace(/\s*\n\s*/g, '\n').trim()
   if (!clean) return []
   const sentences = clean.match(/[^。！？!?；;\n]+[。！？!?；;]*/g) ?? [clean]
   const chunks: string[] = []
