@@ -129,6 +129,33 @@ describe('a villager', () => {
     assert.ok(!titles.some((title) => title.includes(villager.notice.title)), 'no longer among the unread')
   })
 
+  test('the list pages by cursor as it scrolls, and a category shows only its own', async () => {
+    const titles = []
+    let after = null
+    do {
+      const page = await notices(villager.token, { after })
+      titles.push(...page.notices.edges.map((edge) => edge.node.title))
+      after = page.notices.pageInfo.hasNextPage ? page.notices.pageInfo.endCursor : null
+    } while (after)
+    assert.ok(titles.length > 15, `more than one page (${titles.length})`)
+    await open('/notices')
+    await page.locator('article.notice').first().waitFor()
+    assert.equal(await page.locator('article.notice').count(), 15)
+    for (let tries = 0; tries < 10 && !(await page.getByText('没有更多了').isVisible()); tries += 1) {
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight))
+      await page.waitForTimeout(400)
+    }
+    await page.getByText('没有更多了').waitFor()
+    assert.deepEqual(await page.locator('article.notice h2').allTextContents().then((all) => all.map((t) => t.replace(/^未读：/, '').trim())), titles)
+
+    await page.getByRole('tab', { name: '惠农补贴' }).click()
+    await page.locator('article.notice').first().waitFor()
+    const subsidy = await notices(villager.token, { category: 'SUBSIDY' })
+    const labels = await page.locator('article.notice .tags').allTextContents()
+    assert.equal(labels.length, Math.min(15, subsidy.notices.edges.length))
+    assert.ok(labels.every((text) => text.includes('惠农补贴')), labels.join(' | '))
+  })
+
   test('a finance notice shows its chart, loaded when opened, with the 其他 warning', async () => {
     const chunks = []
     const listener = (response) => {
