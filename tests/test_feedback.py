@@ -232,3 +232,39 @@ async def test_up_to_three_photos_go_with_a_ticket(api: Api) -> None:
     assert (await send(3))["userErrors"] == []
     stored = await api.db.feedback.find_one({})
     assert len(stored["photos"]) == 3
+
+
+INBOX = """{ me { unreadNotificationCount }
+  myNotifications(first: 10) { edges { node { kind title body read } } } }"""
+
+
+async def test_each_reply_tells_the_author_in_the_inbox_and_no_one_else(api: Api) -> None:
+    township = await admin(api)
+    farmer = await api.person(village="孙家集村")
+    neighbour = await api.person(village="孙家集村")
+    ticket = await submit(api, farmer)
+    assert (await api.gql(INBOX, as_=farmer))["data"]["me"]["unreadNotificationCount"] == 0
+
+    await reply(api, township, ticket["id"], "IN_PROGRESS", "已联系水利站，明天来看")
+    long_answer = "水渠已修复。" + "说明" * 100
+    await reply(api, township, ticket["id"], "RESOLVED", long_answer)
+    inbox = (await api.gql(INBOX, as_=farmer))["data"]
+    assert inbox["me"]["unreadNotificationCount"] == 2
+    assert [e["node"] for e in inbox["myNotifications"]["edges"]] == [
+        {
+            "kind": "FEEDBACK_REPLIED",
+            "title": "您的反馈已办结",
+            "body": f"工单 {ticket['number']}：{long_answer}"[:120],
+            "read": False,
+        },
+        {
+            "kind": "FEEDBACK_REPLIED",
+            "title": "您的反馈正在办理",
+            "body": f"工单 {ticket['number']}：已联系水利站，明天来看",
+            "read": False,
+        },
+    ]
+    refused = await reply(api, township, ticket["id"], "IN_PROGRESS", "再看看")
+    assert refused["data"]["replyToFeedback"]["userErrors"][0]["code"] == "INVALID_TRANSITION"
+    assert (await api.gql(INBOX, as_=farmer))["data"]["me"]["unreadNotificationCount"] == 2
+    assert (await api.gql(INBOX, as_=neighbour))["data"]["me"]["unreadNotificationCount"] == 0

@@ -43,6 +43,24 @@ try {
   await page.getByRole('radio', { name: '特大' }).click()
   await shot('home-extra-large-text', '/', '本村在卖')
   await page.evaluate(() => localStorage.removeItem('sannong.textSize'))
+
+  // 通知 and 我的反馈 as a villager of 孙家集村 sees them (seed phones 1380003xxxx)
+  const villager = await signInAs(page, server.url, '13800030001')
+  const finance = await api(
+    server.url,
+    'Notices',
+    { region: null, category: 'FINANCE', after: null, signedIn: true },
+    villager.token,
+  )
+  await shot('notices', '/notices', '村务公开')
+  await shot('notice-finance', `/notices/${encodeURIComponent(finance.notices.edges[0].node.id)}`, '收支情况')
+  await page.locator('.finance').evaluate((chart) => window.scrollTo(0, chart.getBoundingClientRect().top + window.scrollY - 56))
+  await shot('notice-finance-chart', null, '收支情况')
+  await page.goto(`${server.url}/me/feedback/new`)
+  await page.getByPlaceholder('什么地方、什么事、希望怎么解决').fill('村东头的灌溉水渠塌了，浇不上地')
+  await page.locator('.suggestion').first().waitFor()
+  await shot('feedback-form', null, '村里已有相似的反馈')
+  await shot('my-feedback', '/me/feedback', '提交反馈')
   await page.evaluate(() => localStorage.removeItem('sannong.session'))
   await page.goto(`${server.url}/register`)
   await page.getByText('选择省、市、县、乡镇、村').click()

@@ -67,6 +67,33 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./views/NotificationsView.vue'),
     meta: { tab: 'me', title: '消息通知', signedIn: true },
   },
+  // notices
+  { path: '/notices', name: 'notices', component: () => import('./views/NoticesView.vue'), meta: { tab: 'notices' } },
+  {
+    path: '/notices/:id',
+    name: 'notice',
+    component: () => import('./views/NoticeView.vue'),
+    meta: { tab: 'notices', title: '通知详情' },
+  },
+  {
+    path: '/me/feedback',
+    name: 'my-feedback',
+    component: () => import('./views/FeedbackListView.vue'),
+    meta: { tab: 'me', title: '我的反馈', signedIn: true },
+  },
+  {
+    path: '/me/feedback/new',
+    name: 'new-feedback',
+    component: () => import('./views/FeedbackFormView.vue'),
+    meta: { tab: 'me', title: '提交反馈', signedIn: true },
+  },
+  {
+    path: '/me/feedback/:id',
+    name: 'feedback',
+    component: () => import('./views/FeedbackView.vue'),
+    meta: { tab: 'me', title: '反馈详情', signedIn: true },
+  },
+  // end notices
   ...consoleRoutes,
   { path: '/:rest(.*)*', name: 'missing', component: () => import('./views/MissingView.vue'), meta: { title: '找不到页面' } },
 ]

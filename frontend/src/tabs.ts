@@ -9,6 +9,7 @@ export interface Tab {
 
 export const TABS: Tab[] = [
   { name: 'home', title: '首页', icon: 'wap-home-o', path: '/' },
+  { name: 'notices', title: '通知', icon: 'bullhorn-o', path: '/notices' },
   { name: 'prices', title: '行情', icon: 'chart-trending-o', path: '/prices' },
   { name: 'market', title: '集市', icon: 'shop-o', path: '/market' },
   { name: 'me', title: '我的', icon: 'user-o', path: '/me' },

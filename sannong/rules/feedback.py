@@ -28,6 +28,7 @@ from sannong.errors import InputErrorCode, NotFound, RuleError
 from sannong.loaders import HasLoaders
 from sannong.media import PhotoStore, store_photos
 from sannong.rules import audit
+from sannong.rules.notifications import notify
 from sannong.rules.regions import RegionLevel, region_of_input
 from sannong.text import count_matches, query_tokens, tokens
 from sannong.validation import Checks
@@ -54,6 +55,15 @@ class FeedbackStatus(Enum):
     IN_PROGRESS = "IN_PROGRESS"  # 办理中
     RESOLVED = "RESOLVED"  # 已办结
     REJECTED = "REJECTED"  # 不予受理 / 驳回, with the reason
+
+
+# What the author's inbox says a reply did to the ticket
+STATUS_LABELS = {
+    FeedbackStatus.IN_PROGRESS: "正在办理",
+    FeedbackStatus.RESOLVED: "已办结",
+    FeedbackStatus.REJECTED: "不予受理",
+}
+NOTIFICATION_BODY_MAX = 120  # the inbox shows a line or two; the ticket has the whole reply
 
 
 class FeedbackOutcome(Enum):
@@ -264,6 +274,15 @@ async def reply_to_feedback(
         raise RuleError(
             "status", "工单刚被他人处理，请刷新后再试", FeedbackErrorCode.INVALID_TRANSITION
         )
+    # the author hears of it in the app's inbox: a villager does not watch the ticket
+    await notify(
+        db,
+        [moved["authorId"]],
+        kind="FEEDBACK_REPLIED",
+        title=f"您的反馈{STATUS_LABELS[status]}",
+        body=f"工单 {moved['number']}：{reply}"[:NOTIFICATION_BODY_MAX],
+        ref_id=moved["_id"],
+    )
     return moved
 
 

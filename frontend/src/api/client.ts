@@ -74,6 +74,16 @@ function invalidateAll(cache: Cache, fieldName: string): void {
   }
 }
 
+/** A notice opened or confirmed: the unread count and the lists of unread ones change
+ * (the notice's own `read` flag comes back in the payload, normalized). */
+function noticeReadChanged(cache: Cache): void {
+  const me = cache.resolve('Query', 'me')
+  if (typeof me === 'string') cache.invalidate(me, 'unreadNoticeCount')
+  for (const field of cache.inspectFields('Query')) {
+    if (field.fieldName === 'notices' && field.arguments?.unreadOnly) cache.invalidate('Query', field.fieldKey)
+  }
+}
+
 const cache = offlineExchange({
   schema: schema as never,
   storage,
@@ -100,12 +110,31 @@ const cache = offlineExchange({
     PriceAlertPayload: () => null,
     RemovePriceAlertPayload: () => null,
     NotificationsPayload: () => null,
+    // notices and feedback
+    NoticeConnection: () => null,
+    NoticeEdge: () => null,
+    NoticeAttachment: (attachment) => (attachment.key as string) ?? null,
+    NoticeRevision: () => null,
+    NoticePayload: () => null,
+    FinanceStatement: () => null,
+    FinanceLine: () => null,
+    FinanceCategoryTotal: () => null,
+    FinanceWarning: () => null,
+    FeedbackConnection: () => null,
+    FeedbackEdge: () => null,
+    FeedbackReply: () => null,
+    FeedbackRating: () => null,
+    FeedbackPayload: () => null,
+    VideoSessionConnection: () => null,
+    VideoSessionEdge: () => null,
   },
   resolvers: {
     Query: {
       listings: relayPagination(),
       myOrders: relayPagination(),
       myNotifications: relayPagination(),
+      notices: relayPagination(),
+      feedback: relayPagination(),
     },
   },
   updates: {
@@ -123,6 +152,9 @@ const cache = offlineExchange({
         const me = cache.resolve('Query', 'me')
         if (typeof me === 'string') cache.invalidate(me, 'unreadNotificationCount')
       },
+      markNoticeRead: (_result, _args, cache) => noticeReadChanged(cache),
+      acknowledgeNotice: (_result, _args, cache) => noticeReadChanged(cache),
+      submitFeedback: (_result, _args, cache) => invalidateAll(cache, 'feedback'),
     },
     Subscription: {
       orderUpdated: (result, _args, cache) => {
@@ -130,6 +162,10 @@ const cache = offlineExchange({
         if ((result.orderUpdated as { status: string }).status === 'PENDING') {
           invalidateAll(cache, 'myOrders')
         }
+      },
+      noticePublished: (_result, _args, cache) => {
+        invalidateAll(cache, 'notices')
+        noticeReadChanged(cache)
       },
     },
   },

@@ -65,7 +65,14 @@ export const HomeQuery = graphql(`
       id
       name
       unreadNotificationCount
+      unreadNoticeCount
       followedCommodities { ...CommodityPriceFields }
+    }
+    notices(regionId: $village, unreadOnly: true, first: 3) @include(if: $signedIn) {
+      edges { node { id title categoryLabel pinned publishedAt read requiresAck acknowledged } }
+    }
+    videoSessions(upcomingOnly: true, first: 3) {
+      edges { node { id title startsAt durationMinutes expert { id name } } }
     }
     alerts(regionId: $village) { id kind severity title validUntil }
     listings(filter: { regionId: $village }, first: 6) {

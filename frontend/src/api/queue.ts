@@ -9,6 +9,7 @@ import {
   PlaceOrderMutation,
   SetPriceAlertMutation,
 } from './documents'
+import { AcknowledgeNoticeMutation, MarkNoticeReadMutation } from './notices'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own variables
 const KINDS: Record<string, TypedDocumentNode<any, any>> = {
@@ -16,6 +17,8 @@ const KINDS: Record<string, TypedDocumentNode<any, any>> = {
   followCommodities: FollowCommoditiesMutation,
   setPriceAlert: SetPriceAlertMutation,
   markNotificationsRead: MarkNotificationsReadMutation,
+  markNoticeRead: MarkNoticeReadMutation,
+  acknowledgeNotice: AcknowledgeNoticeMutation,
 }
 export type QueuedKind = keyof typeof KINDS
 
