@@ -11,5 +11,6 @@ export const TABS: Tab[] = [
   { name: 'home', title: '首页', icon: 'wap-home-o', path: '/' },
   { name: 'prices', title: '行情', icon: 'chart-trending-o', path: '/prices' },
   { name: 'market', title: '集市', icon: 'shop-o', path: '/market' },
+  { name: 'experts', title: '专家', icon: 'friends-o', path: '/experts' },
   { name: 'me', title: '我的', icon: 'user-o', path: '/me' },
 ]

@@ -100,12 +100,38 @@ const cache = offlineExchange({
     PriceAlertPayload: () => null,
     RemovePriceAlertPayload: () => null,
     NotificationsPayload: () => null,
+    // experts
+    Photo: (photo) => (photo.key as string) ?? null,
+    Rating: () => null,
+    ConsultationRating: () => null,
+    ConsultationEvent: () => null,
+    IceServer: () => null,
+    QuestionConnection: () => null,
+    QuestionEdge: () => null,
+    ExpertConnection: () => null,
+    ExpertEdge: () => null,
+    ConsultationConnection: () => null,
+    ConsultationEdge: () => null,
+    ConsultationSlotConnection: () => null,
+    ConsultationSlotEdge: () => null,
+    VideoSessionConnection: () => null,
+    VideoSessionEdge: () => null,
+    SearchHit: () => null,
+    QuestionPayload: () => null,
+    ConsultationPayload: () => null,
+    CallSignalPayload: () => null,
+    VideoSessionPayload: () => null,
   },
   resolvers: {
     Query: {
       listings: relayPagination(),
       myOrders: relayPagination(),
       myNotifications: relayPagination(),
+      questions: relayPagination(),
+      experts: relayPagination(),
+      myConsultations: relayPagination(),
+      videoSessions: relayPagination(),
+      consultationSlots: relayPagination(),
     },
   },
   updates: {
@@ -117,6 +143,15 @@ const cache = offlineExchange({
         invalidateAll(cache, 'myOrders')
         const order = (result.placeOrder as { order?: { listing?: { id: string } } }).order
         if (order?.listing) cache.invalidate({ __typename: 'Listing', id: order.listing.id })
+      },
+      askQuestion: (_result, _args, cache) => invalidateAll(cache, 'questions'),
+      bookConsultation: (_result, _args, cache) => {
+        invalidateAll(cache, 'myConsultations')
+        invalidateAll(cache, 'consultationSlots')
+      },
+      cancelConsultation: (_result, _args, cache) => {
+        invalidateAll(cache, 'myConsultations')
+        invalidateAll(cache, 'consultationSlots')
       },
       markNotificationsRead: (_result, _args, cache) => {
         invalidateAll(cache, 'myNotifications')
@@ -131,6 +166,8 @@ const cache = offlineExchange({
           invalidateAll(cache, 'myOrders')
         }
       },
+      // A booking, cancellation or completion moves a consultation between lists.
+      consultationUpdated: (_result, _args, cache) => invalidateAll(cache, 'myConsultations'),
     },
   },
 })
