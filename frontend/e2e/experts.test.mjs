@@ -290,3 +290,23 @@ describe('every experts screen', () => {
     assert.deepEqual(problems, [])
   })
 })
+
+describe('my consultations', () => {
+  test('change live: the expert cancels and the farmer sees it without a reload', async () => {
+    await open('/consultations')
+    const card = page.locator('article.consultation', { hasText: '番茄叶子卷曲' })
+    await card.waitFor()
+    const expert = await login(server.url, EXPERT, EXPERT_PASSWORD)
+    const cancelled = await gql(
+      `mutation($i: CancelConsultationInput!) { cancelConsultation(input: $i) { userErrors { code } } }`,
+      { i: { consultationId: state.bookedId, reason: '临时下乡，改天再约' } },
+      expert.token,
+    )
+    assert.deepEqual(cancelled.cancelConsultation.userErrors, [])
+    await page.getByText('咨询「番茄叶子卷曲」：已取消').waitFor()
+    await card.waitFor({ state: 'detached' }) // no longer among the upcoming ones
+    await page.getByRole('tab', { name: '全部' }).click()
+    await page.locator('article.consultation[data-status="CANCELLED"]', { hasText: '番茄叶子卷曲' }).click()
+    await page.getByText('已取消：临时下乡，改天再约').waitFor()
+  })
+})
