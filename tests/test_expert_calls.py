@@ -128,3 +128,18 @@ async def until_heard(
             assert heard["kind"] == kind
             return heard
     raise AssertionError(f"{kind} was not heard")
+
+
+async def test_a_party_joining_the_call_says_it_is_ready(api: Api) -> None:
+    """READY carries no SDP: the app sends it on joining so the other (re)offers."""
+    farmer, li, cid = await call_ready(api)
+    sent = await api.gql(SIGNAL, signal(cid, "READY", "{}"), as_=farmer)
+    assert sent["data"]["sendCallSignal"]["signal"]["kind"] == "READY"
+    stranger = await api.person()
+    assert codes(await api.gql(SIGNAL, signal(cid, "READY", "{}"), as_=stranger)) == ["FORBIDDEN"]
+    await move_in_time(api, cid, timedelta(minutes=30))
+    late = await api.gql(SIGNAL, signal(cid, "READY", "{}"), as_=li)
+    assert [e["code"] for e in late["data"]["sendCallSignal"]["userErrors"]] == [
+        "OUTSIDE_CALL_WINDOW"
+    ]
+    assert await api.db.call_signals.count_documents({"kind": "READY"}) == 1

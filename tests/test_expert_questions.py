@@ -77,6 +77,16 @@ async def test_answered_questions_are_public_without_the_asker(api: Api) -> None
     (hit,) = search["data"]["search"]
     assert hit["kind"] == "QUESTION" and hit["node"] == {"id": question["id"], "asker": None}
     assert "均匀浇水" in hit["snippet"]
+    # The app shows a hit as it shows any question: asked by me, asker, village.
+    for viewer in (farmer, li, None):
+        shown = await api.gql(
+            """{ search(text: "番茄裂果", kinds: [QUESTION]) {
+                node { ... on Question { id askedByMe asker { id } village { id } } } } }""",
+            as_=viewer,
+        )
+        assert "errors" not in shown, shown
+        node = shown["data"]["search"][0]["node"]
+        assert node == {"id": question["id"], "askedByMe": False, "asker": None, "village": None}
 
 
 async def test_answering_as_a_farmer_is_forbidden(api: Api) -> None:

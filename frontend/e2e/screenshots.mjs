@@ -2,14 +2,53 @@
 // demo farmer 王建国 sees them.
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { api, launch, phoneContext, signInAs, startServer } from './support.mjs'
+import { api, launch, login, phoneContext, signInAs, startServer } from './support.mjs'
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const PHOTO = fileURLToPath(new URL('../public/icon-512.png', import.meta.url))
 mkdirSync(OUT, { recursive: true })
 
-const server = await startServer()
-const browser = await launch()
+// Free-form documents too: the call's slot is published as the expert's console would.
+/** A consultation starting in 2 minutes with 王建国; both in the call; returns the text to wait for. */
+async function callScreen(farmerPage) {
+  const startsAt = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + 2 * 60_000).toISOString()
+  let booked = null
+  for (const phone of ['13800020004', '13800020005', '13800020009', '13800000002']) {
+    const expert = await login(server.url, phone, 'zhuanjia2026')
+    const response = await fetch(`${server.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${expert.token}` },
+      body: JSON.stringify({
+        query: 'mutation($i: PublishSlotsInput!) { publishSlots(input: $i) { slots { id } userErrors { code } } }',
+        variables: { i: { slots: [{ startsAt, durationMinutes: 30 }] } },
+      }),
+    })
+    const published = (await response.json()).data.publishSlots
+    if (published.userErrors.length) continue
+    const farmer = await login(server.url, '13800000001')
+    const input = { slotId: published.slots[0].id, topic: '大棚番茄叶片发黄', idempotencyKey: `shot-${Date.now()}` }
+    const result = await api(server.url, 'BookConsultation', { input }, farmer.token)
+    booked = { expert, id: result.bookConsultation.consultation.id }
+    break
+  }
+  if (!booked) throw new Error('no expert could publish a slot for the call')
+  const path = `/consultations/${encodeURIComponent(booked.id)}/call`
+  await farmerPage.goto(`${server.url}${path}`)
+  await farmerPage.getByRole('button', { name: '进入视频通话' }).click()
+  const expertPage = await (await phoneContext(expertBrowser)).newPage()
+  await signInAs(expertPage, server.url, booked.expert.user.phone, 'zhuanjia2026')
+  await expertPage.goto(`${server.url}${path}`)
+  await expertPage.getByRole('button', { name: '进入视频通话' }).click()
+  await farmerPage.waitForFunction(() => (document.querySelector('video.remote')?.videoWidth ?? 0) > 0)
+  await farmerPage.waitForTimeout(1500) // a few frames of the fake camera
+  return '已接通'
+}
+
+const server = await startServer({ documentsOnly: false })
+// A fake camera for the call's screenshot (the other screens do not notice it).
+const MEDIA = ['--no-sandbox', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required']
+const browser = await launch({ args: MEDIA })
+const expertBrowser = await launch({ args: MEDIA })
 try {
   const context = await phoneContext(browser)
   const page = await context.newPage()
@@ -39,6 +78,11 @@ try {
   await page.evaluate(() => window.scrollTo(0, 0))
   await shot('post-listing', null, '照片（最多6张）')
   await shot('orders', '/orders?role=BUYER', '我买的')
+  // experts
+  await shot('experts', '/experts', '专家解答')
+  const li = (await api(server.url, 'Experts', { specialty: 'PLANT_PROTECTION' })).experts.edges.find((e) => e.node.name === '李明华')
+  await shot('expert', `/experts/${encodeURIComponent(li.node.id)}`, '可预约的视频咨询时间')
+  await shot('expert-call', null, await callScreen(page))
   await shot('me', '/me', '文字大小')
   await page.getByRole('radio', { name: '特大' }).click()
   await shot('home-extra-large-text', '/', '本村在卖')
@@ -66,6 +110,7 @@ try {
   await page.getByText('选择省、市、县、乡镇、村').click()
   await shot('register-village', null, '选择所在村')
 } finally {
+  await expertBrowser.close()
   await browser.close()
   await server.stop()
 }

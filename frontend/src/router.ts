@@ -41,6 +41,64 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('./views/OrdersView.vue'),
     meta: { tab: 'market', title: '我的订单', signedIn: true },
   },
+  // experts
+  { path: '/experts', name: 'experts', component: () => import('./views/experts/ExpertsView.vue'), meta: { tab: 'experts' } },
+  {
+    path: '/experts/ask',
+    name: 'ask-question',
+    component: () => import('./views/experts/AskQuestionView.vue'),
+    meta: { tab: 'experts', title: '拍照问专家', signedIn: true },
+  },
+  {
+    path: '/experts/questions',
+    name: 'questions',
+    component: () => import('./views/experts/QuestionsView.vue'),
+    meta: { tab: 'experts', title: '专家解答' },
+  },
+  {
+    path: '/experts/questions/:id',
+    name: 'question',
+    component: () => import('./views/experts/QuestionView.vue'),
+    meta: { tab: 'experts', title: '问题详情' },
+  },
+  {
+    path: '/experts/list',
+    name: 'expert-list',
+    component: () => import('./views/experts/ExpertListView.vue'),
+    meta: { tab: 'experts', title: '找专家' },
+  },
+  {
+    path: '/experts/:id',
+    name: 'expert',
+    component: () => import('./views/experts/ExpertView.vue'),
+    meta: { tab: 'experts', title: '专家主页' },
+  },
+  {
+    path: '/consultations',
+    name: 'consultations',
+    component: () => import('./views/experts/ConsultationsView.vue'),
+    meta: { tab: 'experts', title: '我的视频咨询', signedIn: true },
+  },
+  {
+    path: '/consultations/:id',
+    name: 'consultation',
+    component: () => import('./views/experts/ConsultationView.vue'),
+    meta: { tab: 'experts', title: '视频咨询', signedIn: true },
+  },
+  {
+    // The expert's console links here by name for the expert's side of the call.
+    path: '/consultations/:id/call',
+    name: 'consultation-call',
+    component: () => import('./views/experts/CallView.vue'),
+    meta: { tab: 'experts', title: '视频通话', signedIn: true },
+  },
+  {
+    path: '/lectures',
+    name: 'lectures',
+    component: () => import('./views/experts/LecturesView.vue'),
+    meta: { tab: 'experts', title: '专家讲座' },
+  },
+  // end experts
   { path: '/me', name: 'me', component: () => import('./views/MeView.vue'), meta: { tab: 'me' } },
   { path: '/login', name: 'login', component: () => import('./views/LoginView.vue'), meta: { tab: 'me', title: '登录' } },
   {

@@ -12,5 +12,6 @@ export const TABS: Tab[] = [
   { name: 'notices', title: '通知', icon: 'bullhorn-o', path: '/notices' },
   { name: 'prices', title: '行情', icon: 'chart-trending-o', path: '/prices' },
   { name: 'market', title: '集市', icon: 'shop-o', path: '/market' },
+  { name: 'experts', title: '专家', icon: 'friends-o', path: '/experts' },
   { name: 'me', title: '我的', icon: 'user-o', path: '/me' },
 ]

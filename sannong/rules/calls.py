@@ -34,6 +34,9 @@ class CallSignalKind(Enum):
     ANSWER = "ANSWER"
     ICE_CANDIDATE = "ICE_CANDIDATE"
     HANG_UP = "HANG_UP"
+    # "I am in the call screen now": subscriptions do not replay, so a party joining
+    # after the other tells it to (re)send its offer.
+    READY = "READY"
 
 
 def call_window(consultation: Document, opens_minutes: int) -> tuple[datetime, datetime]:

@@ -93,8 +93,14 @@ def question_visible_to(viewer: Viewer | None, doc: Document) -> bool:
 
 
 def asker_shown_to(viewer: Viewer | None, doc: Document) -> bool:
-    """Who asked is the asker's own business (and the experts' who answer them)."""
-    return viewer is not None and (viewer.id == doc["askerId"] or viewer.role is Role.EXPERT)
+    """Who asked is the asker's own business (and the experts' who answer them). A search
+    hit is read without the asker at all, so it shows no one to anyone."""
+    asker = doc.get("askerId")
+    return (
+        viewer is not None
+        and asker is not None
+        and (viewer.id == asker or viewer.role is Role.EXPERT)
+    )
 
 
 async def ask_question(

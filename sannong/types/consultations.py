@@ -28,7 +28,11 @@ __all__ = ["CallSignalKind", "ConsultationStatus", "SlotStatus"]
 
 strawberry.enum(SlotStatus, description="Whether a slot can be booked")
 strawberry.enum(ConsultationStatus, description="Where a consultation stands")
-strawberry.enum(CallSignalKind, description="WebRTC signalling: SDP offer/answer, ICE candidate")
+strawberry.enum(
+    CallSignalKind,
+    description="WebRTC signalling: SDP offer/answer, ICE candidate, hang-up; READY: the sender "
+    "just joined the call, so the other party (re)sends its offer",
+)
 
 
 @strawberry.type(description="Time an expert offers for one 1:1 video consultation")

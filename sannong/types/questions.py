@@ -96,7 +96,8 @@ class Question(DocumentNode):
     @strawberry.field
     async def asked_by_me(self, info: strawberry.Info) -> bool:
         viewer = await info.context.viewer()
-        return viewer is not None and viewer.id == self.doc["askerId"]
+        # A search hit carries no asker: it is nobody's, not even the asker's.
+        return viewer is not None and viewer.id == self.doc.get("askerId")
 
 
 @strawberry.type

@@ -127,6 +127,25 @@ const cache = offlineExchange({
     FeedbackPayload: () => null,
     VideoSessionConnection: () => null,
     VideoSessionEdge: () => null,
+    // experts
+    Photo: (photo) => (photo.key as string) ?? null,
+    Rating: () => null,
+    ConsultationRating: () => null,
+    ConsultationEvent: () => null,
+    IceServer: () => null,
+    QuestionConnection: () => null,
+    QuestionEdge: () => null,
+    ExpertConnection: () => null,
+    ExpertEdge: () => null,
+    ConsultationConnection: () => null,
+    ConsultationEdge: () => null,
+    ConsultationSlotConnection: () => null,
+    ConsultationSlotEdge: () => null,
+    SearchHit: () => null,
+    QuestionPayload: () => null,
+    ConsultationPayload: () => null,
+    CallSignalPayload: () => null,
+    VideoSessionPayload: () => null,
   },
   resolvers: {
     Query: {
@@ -135,6 +154,11 @@ const cache = offlineExchange({
       myNotifications: relayPagination(),
       notices: relayPagination(),
       feedback: relayPagination(),
+      questions: relayPagination(),
+      experts: relayPagination(),
+      myConsultations: relayPagination(),
+      videoSessions: relayPagination(),
+      consultationSlots: relayPagination(),
     },
   },
   updates: {
@@ -146,6 +170,15 @@ const cache = offlineExchange({
         invalidateAll(cache, 'myOrders')
         const order = (result.placeOrder as { order?: { listing?: { id: string } } }).order
         if (order?.listing) cache.invalidate({ __typename: 'Listing', id: order.listing.id })
+      },
+      askQuestion: (_result, _args, cache) => invalidateAll(cache, 'questions'),
+      bookConsultation: (_result, _args, cache) => {
+        invalidateAll(cache, 'myConsultations')
+        invalidateAll(cache, 'consultationSlots')
+      },
+      cancelConsultation: (_result, _args, cache) => {
+        invalidateAll(cache, 'myConsultations')
+        invalidateAll(cache, 'consultationSlots')
       },
       markNotificationsRead: (_result, _args, cache) => {
         invalidateAll(cache, 'myNotifications')
@@ -167,6 +200,8 @@ const cache = offlineExchange({
         invalidateAll(cache, 'notices')
         noticeReadChanged(cache)
       },
+      // A booking, cancellation or completion moves a consultation between lists.
+      consultationUpdated: (_result, _args, cache) => invalidateAll(cache, 'myConsultations'),
     },
   },
 })
