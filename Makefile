@@ -72,7 +72,7 @@ bench-app: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
 	cd frontend && node bench/app.mjs
 
 screenshots: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
-	cd frontend && node e2e/screenshots.mjs
+	cd frontend && node e2e/screenshots.mjs && node e2e/screenshots-console-expert.mjs
 
 clean:
 	rm -rf $(VENV) var frontend/node_modules frontend/dist frontend/src/gql $(DOCUMENTS)
