@@ -227,6 +227,32 @@ describe('questions', () => {
   })
 })
 
+describe('lectures', () => {
+  test('the expert schedules a lecture and sees who registered', async () => {
+    const title = `番茄病害防治讲座${suffix}`
+    await open(page, 'expert/lectures')
+    await page.locator('input[name=title]').fill(title)
+    await page.locator('input[name=day]').fill(chinaDay(new Date(Date.now() + 4 * 86400_000)))
+    await page.locator('input[name=time]').fill('19:30')
+    await page.locator('input[name=streamUrl]').fill('https://live.example.cn/room/7')
+    await page.getByRole('button', { name: '安排讲座', exact: true }).click()
+    await page.getByText('讲座已安排').waitFor()
+    const row = page.locator('tr', { hasText: title })
+    await row.getByText('0 / 200 人').waitFor()
+    const lectures = await must('{ videoSessions(first: 50) { edges { node { id title } } } }')
+    const lecture = lectures.videoSessions.edges.map((edge) => edge.node).find((node) => node.title === title)
+    await must(
+      'mutation($i: RegisterForVideoSessionInput!) { registerForVideoSession(input: $i) { userErrors { message } } }',
+      { i: { sessionId: lecture.id } },
+      farmer.token,
+    )
+    await page.reload()
+    await row.getByText('1 / 200 人').waitFor()
+    await row.getByText('报名名单').click()
+    await row.getByText('测试种植户').waitFor()
+  })
+})
+
 describe('the platform admin', () => {
   test('finds a person by phone and makes them an expert', async () => {
     const admin = await browser.newPage({ viewport: DESK, locale: 'zh-CN' })

@@ -170,6 +170,7 @@ export const LecturesQuery = graphql(`
           replayUrl
           capacity
           registeredCount
+          registrants { id name village { id fullName } }
           expert { id }
         }
       }
