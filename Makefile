@@ -79,7 +79,7 @@ bench-app: $(STAMP) $(APP_STAMP) $(BENCH_NPM_STAMP) | $(CHROMIUM)
 	cd frontend && node bench/lighthouse.mjs
 
 screenshots: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
-	cd frontend && node e2e/screenshots.mjs
+	cd frontend && node e2e/screenshots.mjs && node e2e/screenshots-console-expert.mjs
 
 clean:
 	rm -rf $(VENV) var frontend/node_modules frontend/bench/node_modules frontend/dist frontend/src/gql $(DOCUMENTS)

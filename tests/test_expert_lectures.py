@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from sannong.clock import now
+from sannong.db.client import count_commands
 from tests.experts import REGISTER, REPLAY, SCHEDULE, expert, key_of, later
 from tests.factories import Api, Person, codes
 
@@ -105,3 +106,30 @@ async def test_bad_lectures_are_refused_and_farmers_cannot_schedule(api: Api) ->
     farmer = await api.person()
     assert codes(await api.gql(SCHEDULE, {"i": lecture()}, as_=farmer)) == ["FORBIDDEN"]
     assert await api.db.video_sessions.count_documents({}) == 0
+
+
+REGISTRANTS = """{ videoSessions(first: 10) { edges { node { id registrants { id name } } } } }"""
+
+
+async def test_only_the_lecturer_sees_who_registered_in_one_query_per_page(api: Api) -> None:
+    lecturer, other = await expert(api), await expert(api)
+    first, second = await schedule(api, lecturer), await schedule(api, lecturer, title="第二讲")
+    people = [await api.person() for _ in range(3)]
+    for person in people:
+        await api.gql(REGISTER, {"i": {"sessionId": first["id"]}}, as_=person)
+    await api.gql(REGISTER, {"i": {"sessionId": second["id"]}}, as_=people[2])
+
+    with count_commands() as tally:
+        seen = await api.gql(REGISTRANTS, as_=lecturer)
+    assert tally.names.count("aggregate") == 1  # both lectures' registrants at once
+    shown = {
+        edge["node"]["id"]: edge["node"]["registrants"]
+        for edge in seen["data"]["videoSessions"]["edges"]
+    }
+    assert [p["id"] for p in shown[first["id"]]] == [p.id for p in people]  # earliest first
+    assert [p["id"] for p in shown[second["id"]]] == [people[2].id]
+    for viewer in (other, people[0], None):
+        result = await api.gql(REGISTRANTS, as_=viewer)
+        assert all(
+            e["node"]["registrants"] is None for e in result["data"]["videoSessions"]["edges"]
+        )

@@ -9,7 +9,7 @@ from sannong.auth import Role
 from sannong.clock import now
 from sannong.db.client import count_commands
 from sannong.rules.consultations import slot_document
-from tests.experts import PROFILE, SHOUGUANG, expert, key_of
+from tests.experts import PROFILE, SHOUGUANG, expert, expert_id, key_of
 from tests.factories import LUOCHENG, Api, codes, region_id, village_id
 
 EXPERTS = """query($s: Specialty, $r: ID, $n: Int) { experts(specialty: $s, regionId: $r,
@@ -96,3 +96,15 @@ async def test_experts_and_slots_cost_the_same_commands_for_10_and_100(api: Api)
             tallies.append(tally.names)
         assert tallies == [expected] * 3, field
     assert key_of(li.id) == user["_id"]
+
+
+MY_PROFILE = "{ myExpertProfile { id title rating { count } } }"
+
+
+async def test_an_expert_finds_their_own_profile_and_nobody_else_gets_one(api: Api) -> None:
+    teacher = await expert(api)
+    mine = (await api.gql(MY_PROFILE, as_=teacher))["data"]["myExpertProfile"]
+    assert mine == {"id": expert_id(teacher), "title": "高级农艺师", "rating": None}
+    farmer = await api.person()
+    assert (await api.gql(MY_PROFILE, as_=farmer))["data"]["myExpertProfile"] is None
+    assert codes(await api.gql(MY_PROFILE)) == ["UNAUTHENTICATED"]

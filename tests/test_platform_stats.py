@@ -1,14 +1,30 @@
 """Figures of a region subtree for its admins: people per subregion and role, orders per
 state and turnover, active listings; kept a minute; nobody else sees them."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from sannong.auth import Role
+from sannong.clock import CHINA
 from sannong.db.client import count_commands
 from sannong.rules import stats
-from tests.experts import ANSWER, ASK, expert
+from tests.experts import (
+    ANSWER,
+    ASK,
+    CANCEL,
+    COMPLETE,
+    NO_SHOW,
+    booked,
+    expert,
+    key_of,
+    move_in_time,
+    slot,
+)
 from tests.factories import Api, codes, region_id
-from tests.market import CANCEL, COMPLETE, RESPOND, create_listing, place
+from tests.market import CANCEL as CANCEL_ORDER
+from tests.market import COMPLETE as COMPLETE_ORDER
+from tests.market import RESPOND, create_listing, place
 from tests.notices import ACK, MARK_READ, admin, publish, reply, submit
 from tests.notices import RATE as RATE_FEEDBACK
 
@@ -34,8 +50,8 @@ async def test_a_county_admin_sees_people_orders_and_turnover_of_the_county(api:
     done = (await place(api, buyer, listing["id"], quantity=4))["data"]["placeOrder"]["order"]
     cancelled = (await place(api, buyer, listing["id"], quantity=1))["data"]["placeOrder"]
     await api.gql(RESPOND, {"i": {"orderId": done["id"], "accept": True}}, as_=seller)
-    await api.gql(COMPLETE, {"i": {"orderId": done["id"]}}, as_=seller)
-    await api.gql(CANCEL, {"i": {"orderId": cancelled["order"]["id"]}}, as_=buyer)
+    await api.gql(COMPLETE_ORDER, {"i": {"orderId": done["id"]}}, as_=seller)
+    await api.gql(CANCEL_ORDER, {"i": {"orderId": cancelled["order"]["id"]}}, as_=buyer)
 
     figures = (await api.gql(STATS, as_=county))["data"]["platformStats"]
     assert figures["region"] == {"name": "寿光市"}
@@ -143,3 +159,56 @@ async def test_notices_feedback_and_questions_are_counted_for_the_township(api: 
         {"outcome": "PARTLY_SOLVED", "count": 1, "averageStars": 4.0}
     ]
     assert (figures["questionsAsked"], figures["questionsAnswered"]) == (2, 1)
+
+
+CONSULTATIONS = """query($r: ID) { platformStats(regionId: $r) {
+  consultationsHeld consultationsCancelled consultationsNoShow
+  consultationsByMonth { month held cancelled noShow booked } } }"""
+
+
+def _china_month(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(CHINA).strftime("%Y-%m")
+
+
+async def test_consultations_of_the_subtrees_farmers_are_counted_by_month(api: Api) -> None:
+    teacher = await expert(api)
+    farmer = await api.person()  # 孙家集村
+    elsewhere = await api.person(village="东斟灌村")  # another township of the county
+    held, absent, dropped, waiting = [
+        await booked(api, farmer, (await slot(api, teacher, hours=hours))["id"])
+        for hours in (30, 40, 50)
+    ] + [await booked(api, elsewhere, (await slot(api, teacher, hours=60))["id"])]
+    await move_in_time(api, held["id"], timedelta(minutes=-20))
+    await api.gql(COMPLETE, {"i": {"consultationId": held["id"], "advice": "通风"}}, as_=teacher)
+    await move_in_time(api, absent["id"], timedelta(minutes=-10))
+    await api.gql(NO_SHOW, {"i": {"consultationId": absent["id"]}}, as_=teacher)
+    await api.gql(CANCEL, {"i": {"consultationId": dropped["id"]}}, as_=farmer)
+
+    township = await admin(api)
+    figures = (await api.gql(CONSULTATIONS, as_=township))["data"]["platformStats"]
+    assert (
+        figures["consultationsHeld"],
+        figures["consultationsCancelled"],
+        figures["consultationsNoShow"],
+    ) == (1, 1, 1)
+    months: dict[str, dict[str, int]] = {}
+    for label, consultation in (("held", held), ("noShow", absent), ("cancelled", dropped)):
+        doc = await api.db.consultations.find_one({"_id": key_of(consultation["id"])})
+        assert doc is not None
+        month = _china_month(doc["startsAt"].replace(tzinfo=UTC).isoformat())
+        months.setdefault(month, {"held": 0, "cancelled": 0, "noShow": 0, "booked": 0})
+        months[month][label] += 1
+    assert figures["consultationsByMonth"] == [
+        {"month": month} | counts for month, counts in sorted(months.items())
+    ]
+    stats._kept.clear()
+    county = await api.person(Role.PLATFORM_ADMIN, scope=SHOUGUANG)
+    wider = (await api.gql(CONSULTATIONS, as_=county))["data"]["platformStats"]
+    assert sum(m["booked"] for m in wider["consultationsByMonth"]) == 1  # 东斟灌村's, upcoming
+    assert waiting["status"] == "BOOKED"
+
+
+async def test_farmers_and_experts_may_not_see_the_consultation_figures(api: Api) -> None:
+    for person in (await api.person(), await expert(api)):
+        result = await api.gql(CONSULTATIONS, as_=person)
+        assert result["data"] is None and codes(result) == ["FORBIDDEN"]

@@ -139,6 +139,7 @@ INDEXES: dict[str, list[Index]] = {
         Index([("farmerId", 1), ("status", 1), ("startsAt", 1)]),  # a farmer's bookings held
         Index([("parties", 1), ("startsAt", 1), ("_id", 1)]),  # my consultations
         Index([("parties", 1), ("status", 1), ("startsAt", 1), ("_id", 1)]),
+        Index([("path", 1), ("status", 1)]),  # figures of a region subtree (rules/stats)
     ],
     "call_signals": [  # relayed at once; kept briefly for a subscriber that reconnects
         Index([("at", 1)], ttl_seconds=3600),

@@ -40,3 +40,21 @@ class RegisteredFor(Loader[tuple[ObjectId, ObjectId], bool]):
         ).to_list()
         registered = {(doc["sessionId"], doc["userId"]) for doc in found}
         return [key in registered for key in keys]
+
+
+class RegistrantsOf(Loader[ObjectId, list[ObjectId]]):
+    """The first people registered for each lecture, earliest first: one aggregate for a
+    page of lectures."""
+
+    SHOWN: ClassVar[int] = 100
+
+    async def batch_load(self, keys: Sequence[ObjectId]) -> Sequence[list[ObjectId]]:
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"sessionId": {"$in": list(keys)}}},  # index (sessionId, userId)
+            {"$sort": {"createdAt": 1, "_id": 1}},
+            {"$group": {"_id": "$sessionId", "people": {"$push": "$userId"}}},
+            {"$project": {"people": {"$slice": ["$people", self.SHOWN]}}},
+        ]
+        groups = await (await self.db.video_session_registrations.aggregate(pipeline)).to_list()
+        people = {group["_id"]: group["people"] for group in groups}
+        return [people.get(key, []) for key in keys]

@@ -55,6 +55,12 @@ class ExpertQuery:
             after=after,
         )
 
+    @strawberry.field(description="The signed-in expert's own profile; null before its first write")
+    async def my_expert_profile(self, info: strawberry.Info[Context]) -> Expert | None:
+        viewer = await info.context.require_viewer()
+        doc = await ExpertById.of(info.context).load(viewer.id)
+        return None if doc is None else Expert.from_doc(doc)
+
     @strawberry.field(
         description="Answered questions for everyone (newest answers first); experts get "
         "the questions routed to them, unanswered first; `mine` the ones I asked"

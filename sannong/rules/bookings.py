@@ -110,7 +110,7 @@ async def book_consultation(
         db,
         f"consultation:{farmer.id}:{draft.idempotency_key}",
         replay=replay,
-        act=lambda: _book(db, store, farmer.id, draft, photos, fingerprint, limits),
+        act=lambda: _book(db, store, farmer, draft, photos, fingerprint, limits),
         busy="同一个预约正在处理中，请稍后再试",
     )
 
@@ -118,12 +118,13 @@ async def book_consultation(
 async def _book(
     db: Database,
     store: PhotoStore,
-    farmer_id: ObjectId,
+    farmer: Viewer,
     draft: BookingDraft,
     photos: list[bytes],
     fingerprint: str,
     limits: BookingLimits,
 ) -> Document:
+    farmer_id = farmer.id
     slot = await find_slot(db, draft.slot_id)
     _check_slot(slot, farmer_id)
     if draft.question_id is not None:
@@ -147,6 +148,7 @@ async def _book(
             consultation_id=consultation_id,
             slot=claimed,
             farmer_id=farmer_id,
+            farmer_path=list(farmer.region_path),
             topic=draft.topic,
             description=draft.description or "",
             crop=draft.crop or "",

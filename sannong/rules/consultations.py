@@ -94,6 +94,7 @@ def consultation_document(
     consultation_id: ObjectId,
     slot: Document,
     farmer_id: ObjectId,
+    farmer_path: list[str],
     topic: str,
     description: str,
     crop: str,
@@ -110,6 +111,7 @@ def consultation_document(
         "expertId": slot["expertId"],
         "farmerId": farmer_id,
         "parties": [farmer_id, slot["expertId"]],
+        "path": farmer_path,  # the farmer's village: figures of a region subtree (rules/stats)
         "startsAt": slot["startsAt"],
         "endsAt": slot["endsAt"],
         "topic": topic,

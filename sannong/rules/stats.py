@@ -40,6 +40,7 @@ async def platform_stats(db: Database, region: dict[str, Any]) -> dict[str, Any]
         ),
         "feedback": await _feedback(db, code),
         "questions": await _by_status(db.questions, code),  # index questions(path)
+        "consultations": await _consultations(db, code),
         "notices": {
             "published": await db.notices.count_documents({"path": code}),
             "receipts": await _receipts(db, code),
@@ -162,3 +163,21 @@ async def _feedback(db: Database, code: str) -> dict[str, Any]:
         "meanHoursToClose": closed[0]["ms"] / 3_600_000 if closed else None,
         "ratings": {g["_id"]: (g["count"], g["stars"]) for g in result["ratings"]},
     }
+
+
+async def _consultations(db: Database, code: str) -> dict[str, dict[str, int]]:
+    """Bookings of the subtree's farmers per month of their start (China's calendar) and
+    state: {"2026-05": {"COMPLETED": 3, "NO_SHOW": 1}}."""
+    month = {"$dateToString": {"format": "%Y-%m", "date": "$startsAt", "timezone": "Asia/Shanghai"}}
+    groups = await (
+        await db.consultations.aggregate(
+            [
+                {"$match": {"path": code}},  # index consultations(path, status)
+                {"$group": {"_id": {"month": month, "status": "$status"}, "count": {"$sum": 1}}},
+            ]
+        )
+    ).to_list()
+    by_month: dict[str, dict[str, int]] = {}
+    for g in groups:
+        by_month.setdefault(g["_id"]["month"], {})[g["_id"]["status"]] = g["count"]
+    return by_month

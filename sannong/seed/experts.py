@@ -395,7 +395,7 @@ def slot_documents(expert_ids: list[ObjectId], anchor: datetime) -> list[Documen
 
 
 def booking_documents(
-    expert_ids: list[ObjectId], farmer_ids: list[ObjectId], anchor: datetime
+    expert_ids: list[ObjectId], farmers: list[Document], anchor: datetime
 ) -> tuple[list[Document], list[Document]]:
     """(consultations, the past slots they were on): upcoming bookings take free future
     slots, the others sit on slots of the last week."""
@@ -415,12 +415,13 @@ def booking_documents(
             slot["_id"] = _id(12, n, anchor)
             slots.append(slot)
         cid = _id(13, n, anchor)
-        farmer = farmer_ids[(n * 3) % len(farmer_ids)]
+        farmer = farmers[(n * 3) % len(farmers)]
         booked_at = min(anchor, slot["startsAt"]) - timedelta(days=2)
         doc = consultation_document(
             consultation_id=cid,
             slot=slot,
-            farmer_id=farmer,
+            farmer_id=farmer["_id"],
+            farmer_path=farmer["path"],
             topic=topic,
             description=f"{crop}最近出现问题，想请专家看看。",
             crop=crop,
@@ -537,9 +538,7 @@ async def seed_experts(db: Database, passwords: Passwords, *, anchor: datetime) 
     }
     expert_ids = [by_phone[phone] for _, phone, *_ in EXPERTS]
     regions = _regions()
-    consultations, past_slots = booking_documents(
-        expert_ids, [f["_id"] for f in farmer_documents("", anchor)], anchor
-    )
+    consultations, past_slots = booking_documents(expert_ids, farmer_documents("", anchor), anchor)
     ratings: dict[ObjectId, list[int]] = {}
     for doc in consultations:
         if doc["rating"]:

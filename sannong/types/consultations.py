@@ -10,6 +10,7 @@ from strawberry.file_uploads import Upload
 from sannong.loaders.experts import (
     ConsultationById,
     RegisteredFor,
+    RegistrantsOf,
     SlotById,
     VideoSessionById,
 )
@@ -265,6 +266,17 @@ class VideoSession(DocumentNode):
         if viewer is None:
             return None
         return await RegisteredFor.of(info.context).load((self.doc["_id"], viewer.id))
+
+    @strawberry.field(
+        description="The first 100 people registered, earliest first: for the lecturer "
+        "only (null to everyone else)"
+    )
+    async def registrants(self, info: strawberry.Info) -> list[User] | None:
+        viewer = await info.context.viewer()
+        if viewer is None or viewer.id != self.doc["expertId"]:
+            return None
+        people = await RegistrantsOf.of(info.context).load(self.doc["_id"])
+        return await User.load_many(info, people)
 
 
 @strawberry.type

@@ -8,6 +8,7 @@ import strawberry
 
 from sannong.auth import Role
 from sannong.money import fen_to_yuan
+from sannong.rules.consultations import ConsultationStatus
 from sannong.rules.feedback import FeedbackOutcome, FeedbackStatus
 from sannong.rules.market import OrderStatus
 from sannong.rules.questions import QuestionStatus
@@ -50,6 +51,15 @@ class FeedbackRatingFigures:
     average_stars: float
 
 
+@strawberry.type(description="Consultations of one month (by their start, China's calendar)")
+class ConsultationMonthFigures:
+    month: str = strawberry.field(description="2026-05")
+    held: int = strawberry.field(description="Completed with advice")
+    cancelled: int
+    no_show: int = strawberry.field(description="The farmer did not come")
+    booked: int = strawberry.field(description="Booked, not yet held")
+
+
 @strawberry.type(description="Figures of a region subtree, at most a minute old")
 class PlatformStats:
     region: Region
@@ -70,6 +80,14 @@ class PlatformStats:
     feedback_ratings: list[FeedbackRatingFigures]
     questions_asked: int
     questions_answered: int
+    consultations_held: int = strawberry.field(
+        description="Consultations of its farmers completed with advice"
+    )
+    consultations_cancelled: int
+    consultations_no_show: int
+    consultations_by_month: list[ConsultationMonthFigures] = strawberry.field(
+        description="Oldest month first; months without consultations left out"
+    )
     computed_at: datetime
 
     @classmethod
@@ -108,5 +126,25 @@ class PlatformStats:
             ],
             questions_asked=sum(questions.values()),
             questions_answered=questions.get(QuestionStatus.ANSWERED.value, 0),
+            **_consultation_figures(figures["consultations"]),
             computed_at=datetime.fromtimestamp(figures["computedAt"], UTC),
         )
+
+
+def _consultation_figures(by_month: dict[str, dict[str, int]]) -> dict[str, Any]:
+    months = [
+        ConsultationMonthFigures(
+            month=month,
+            held=counts.get(ConsultationStatus.COMPLETED.value, 0),
+            cancelled=counts.get(ConsultationStatus.CANCELLED.value, 0),
+            no_show=counts.get(ConsultationStatus.NO_SHOW.value, 0),
+            booked=counts.get(ConsultationStatus.BOOKED.value, 0),
+        )
+        for month, counts in sorted(by_month.items())
+    ]
+    return {
+        "consultations_held": sum(m.held for m in months),
+        "consultations_cancelled": sum(m.cancelled for m in months),
+        "consultations_no_show": sum(m.no_show for m in months),
+        "consultations_by_month": months,
+    }

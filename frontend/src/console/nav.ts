@@ -24,6 +24,16 @@ export interface ConsoleSection {
 /** In the side bar's order. A new console screen is one entry here and one in routes.ts. */
 export const SECTIONS: ConsoleSection[] = [
   { name: 'console', title: '工作台', icon: 'apps-o', roles: [...EXPERT, ...ADMINS] },
+  // expert
+  { name: 'console-expert-slots', title: '咨询时段', icon: 'calendar-o', roles: EXPERT },
+  { name: 'console-expert-bookings', title: '预约咨询', icon: 'video-o', roles: EXPERT },
+  { name: 'console-expert-questions', title: '问题解答', icon: 'question-o', roles: EXPERT },
+  { name: 'console-expert-lectures', title: '公开讲座', icon: 'tv-o', roles: EXPERT },
+  { name: 'console-expert-profile', title: '评价与资料', icon: 'star-o', roles: EXPERT },
+  // platform
+  { name: 'console-platform-regions', title: '行政区划', icon: 'cluster-o', roles: PLATFORM },
+  { name: 'console-platform-users', title: '用户与角色', icon: 'friends-o', roles: PLATFORM },
+  { name: 'console-platform-stats', title: '平台统计', icon: 'bar-chart-o', roles: PLATFORM },
 ]
 
 export function roleOf(role: string | null | undefined): Role {

@@ -2,7 +2,7 @@
 // names the roles that may open it (`meta.roles`); ConsoleLayout shows everyone else a
 // refusal instead of the screen (never an empty page), and the API refuses them anyway.
 import type { RouteRecordRaw } from 'vue-router'
-import { ADMINS, EXPERT, type Role } from './nav'
+import { ADMINS, EXPERT, PLATFORM, type Role } from './nav'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -20,6 +20,56 @@ export const consoleRoutes: RouteRecordRaw[] = [
         name: 'console',
         component: () => import('./DashboardView.vue'),
         meta: { title: '工作台', roles: [...EXPERT, ...ADMINS] },
+      },
+      // expert
+      {
+        path: 'expert/slots',
+        name: 'console-expert-slots',
+        component: () => import('./expert/SlotsView.vue'),
+        meta: { title: '咨询时段', roles: EXPERT },
+      },
+      {
+        path: 'expert/bookings',
+        name: 'console-expert-bookings',
+        component: () => import('./expert/BookingsView.vue'),
+        meta: { title: '预约咨询', roles: EXPERT },
+      },
+      {
+        path: 'expert/questions',
+        name: 'console-expert-questions',
+        component: () => import('./expert/QuestionsView.vue'),
+        meta: { title: '问题解答', roles: EXPERT },
+      },
+      {
+        path: 'expert/lectures',
+        name: 'console-expert-lectures',
+        component: () => import('./expert/LecturesView.vue'),
+        meta: { title: '公开讲座', roles: EXPERT },
+      },
+      {
+        path: 'expert/profile',
+        name: 'console-expert-profile',
+        component: () => import('./expert/ProfileView.vue'),
+        meta: { title: '评价与资料', roles: EXPERT },
+      },
+      // platform
+      {
+        path: 'platform/regions',
+        name: 'console-platform-regions',
+        component: () => import('./platform/RegionsView.vue'),
+        meta: { title: '行政区划', roles: PLATFORM },
+      },
+      {
+        path: 'platform/users',
+        name: 'console-platform-users',
+        component: () => import('./platform/UsersView.vue'),
+        meta: { title: '用户与角色', roles: PLATFORM },
+      },
+      {
+        path: 'platform/stats',
+        name: 'console-platform-stats',
+        component: () => import('./platform/StatsView.vue'),
+        meta: { title: '平台统计', roles: PLATFORM },
       },
     ],
   },
