@@ -254,6 +254,47 @@ describe('a villager', () => {
     assert.equal(await card.getAttribute('data-status'), 'ACCEPTED')
   })
 
+  test('rates a closed ticket: solved partly, three stars', async () => {
+    let found = null
+    for (let n = 0; n < 30 && !found; n += 1) {
+      const author = await login(server.url, `1380003${String(n).padStart(4, '0')}`)
+      const mine = await api(server.url, 'MyFeedback', { after: null }, author.token)
+      for (const { node } of mine.feedback.edges.filter((edge) => ['RESOLVED', 'REJECTED'].includes(edge.node.status))) {
+        const detail = await api(server.url, 'Feedback', { id: node.id }, author.token)
+        if (!detail.node.rating) {
+          found = { author, ticket: detail.node }
+          break
+        }
+      }
+    }
+    assert.ok(found, 'the seed has a closed ticket not rated yet')
+    const other = await phoneContext(browser)
+    try {
+      const rater = await other.newPage()
+      await signInAs(rater, server.url, found.author.user.phone)
+      await rater.goto(`${server.url}/me/feedback/${encodeURIComponent(found.ticket.id)}`)
+      await rater.getByText('评价办理结果').waitFor()
+      const steps = await rater.locator('.van-step').allTextContents()
+      assert.match(steps[2], found.ticket.status === 'REJECTED' ? /不予受理/ : /已办结/)
+      assert.equal(await rater.locator('.reply').count(), found.ticket.replies.length)
+      const problems = await accessibilityProblems(rater)
+      assert.deepEqual(problems, [], JSON.stringify(problems))
+      await rater.getByRole('radio', { name: '部分解决' }).click()
+      await rater.locator('.van-rate__item').nth(2).click()
+      await rater.getByLabel('评价留言').fill('修了一半')
+      await rater.getByRole('button', { name: '提交评价' }).click()
+      await rater.getByText('我的评价').waitFor()
+      await rater.getByText('部分解决 · 3 星').waitFor()
+    } finally {
+      await other.close()
+    }
+    const rated = await api(server.url, 'Feedback', { id: found.ticket.id }, found.author.token)
+    assert.deepEqual(
+      [rated.node.rating.outcome, rated.node.rating.stars, rated.node.rating.comment],
+      ['PARTLY_SOLVED', 3, '修了一半'],
+    )
+  })
+
   test('offline: a notice seen before still shows after a reload, and a confirmation waits', async () => {
     const all = await notices(villager.token)
     const other = all.notices.edges

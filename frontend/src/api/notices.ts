@@ -82,7 +82,7 @@ export const NoticeQuery = graphql(`
           publishedAt
           note
           attachments { ...NoticeAttachmentFields }
-          statement { ...FinanceStatementFields }
+          statement { period incomeTotal expenseTotal balance }
         }
       }
     }
