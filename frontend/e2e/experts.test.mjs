@@ -229,6 +229,34 @@ describe('the farmer and the experts', () => {
     await page.waitForURL((url) => !url.pathname.endsWith('/call'))
   })
 
+  test('a phone without a camera is told so in Chinese and still sees the expert', async () => {
+    const bare = await launch() // no fake devices: this phone has no camera or microphone
+    try {
+      const farmerPage = await (await phoneContext(bare)).newPage()
+      farmerPage.setDefaultTimeout(20_000)
+      await signInAs(farmerPage, server.url, FARMER)
+      const path = `/consultations/${encodeURIComponent(state.callId)}/call`
+      await farmerPage.goto(`${server.url}${path}`)
+      await farmerPage.getByRole('button', { name: '进入视频通话' }).click()
+      const problem = farmerPage.getByRole('alert').filter({ hasText: '您仍能看到和听到对方' })
+      await problem.waitFor()
+      assert.match(await problem.textContent(), /摄像头|麦克风/)
+
+      await state.expertPage.goto(`${server.url}${path}`)
+      await state.expertPage.getByRole('button', { name: '进入视频通话' }).click()
+      await farmerPage.waitForFunction(() => {
+        const video = document.querySelector('video.remote')
+        return video && video.readyState >= 2 && video.videoWidth > 0
+      })
+      await farmerPage.getByText('已接通').waitFor()
+      await state.expertPage.getByText('已接通').waitFor()
+      await state.expertPage.getByRole('button', { name: '挂断' }).click()
+      await farmerPage.getByText('对方已挂断').waitFor()
+    } finally {
+      await bare.close()
+    }
+  })
+
   test('registers for a lecture; a full one says so', async () => {
     const expert = await login(server.url, '13800020001', EXPERT_PASSWORD)
     const startsAt = new Date(Date.now() + 3 * 86_400_000).toISOString()
