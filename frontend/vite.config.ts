@@ -24,6 +24,7 @@ function documentsInline(): Plugin {
     enforce: 'pre',
     transform(code, id) {
       if (!/\/src\/api\/[^/]+\.ts$/.test(id) || !code.includes("import { graphql } from '../gql'")) return null
+      this.addWatchFile(generatedFile) // npm run codegen again: the dev server picks it up
       const documents = new Map<string, string>()
       for (const [, name, literal] of readFileSync(generatedFile, 'utf8').matchAll(generated)) documents.set(name, literal)
       const replaced = code.replace("import { graphql } from '../gql'", '').replace(call, (text, operation?: string, fragment?: string) => {
