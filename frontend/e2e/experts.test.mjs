@@ -66,9 +66,10 @@ function myToken() {
   return page.evaluate(() => JSON.parse(localStorage.getItem('sannong.session')).token)
 }
 
-/** An open slot starting `minutes` from now, of the first demo expert without a clash. */
-async function publishSoon(minutes) {
-  const startsAt = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + minutes * 60_000).toISOString()
+/** An open slot starting `seconds` from now (its call window is open at once: it opens 10
+ * minutes before), of the first demo expert without a clash. */
+async function publishSoon(seconds) {
+  const startsAt = new Date(Date.now() + seconds * 1000).toISOString()
   for (const phone of EXPERTS) {
     const expert = await login(server.url, phone, EXPERT_PASSWORD)
     const data = await gql(
@@ -178,7 +179,9 @@ describe('the farmer and the experts', () => {
   })
 
   test('the farmer and the expert see each other in the video call', async () => {
-    const { expert, slot } = await publishSoon(2)
+    const { expert, slot } = await publishSoon(20) // booked at once, started before the last test
+    state.callStartsAt = Date.parse(slot.startsAt)
+    state.callExpert = expert
     const booking = await api(
       server.url,
       'BookConsultation',
@@ -336,5 +339,30 @@ describe('my consultations', () => {
     await page.getByRole('tab', { name: '全部' }).click()
     await page.locator('article.consultation[data-status="CANCELLED"]', { hasText: '番茄叶子卷曲' }).click()
     await page.getByText('已取消：临时下乡，改天再约').waitFor()
+  })
+})
+
+describe('after the call', () => {
+  test("the farmer reads the expert's advice and rates the consultation", async () => {
+    // Advice is written after the start: the call's slot began 20 s after it was published.
+    const wait = state.callStartsAt + 1000 - Date.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    const completed = await gql(
+      `mutation($i: CompleteConsultationInput!) { completeConsultation(input: $i) { userErrors { code message } } }`,
+      { i: { consultationId: state.callId, advice: '条锈病初期：每亩用15%三唑酮可湿性粉剂60克兑水喷雾，七天后再看。' } },
+      state.callExpert.token,
+    )
+    assert.deepEqual(completed.completeConsultation.userErrors, [])
+    await open(`/consultations/${encodeURIComponent(state.callId)}`)
+    await page.getByText('专家建议').waitFor()
+    await page.getByText('每亩用15%三唑酮').waitFor()
+    await page.locator('.van-rate__item').nth(3).click()
+    await page.getByText('4 星').waitFor()
+    await page.getByPlaceholder('说说专家的建议有没有用').fill('讲得很明白')
+    await page.getByRole('button', { name: '提交评价' }).click()
+    await page.getByText('我的评价').waitFor()
+    const rated = await api(server.url, 'Consultation', { id: state.callId }, await myToken())
+    assert.deepEqual([rated.node.rating.stars, rated.node.rating.comment], [4, '讲得很明白'])
+    assert.equal(await page.getByRole('button', { name: '提交评价' }).count(), 0, 'rated once')
   })
 })
