@@ -160,6 +160,10 @@ describe('the farmer and the experts', () => {
     await page.locator(`button[data-slot="${openIds[0]}"]`).click()
     await page.getByPlaceholder('如：大棚番茄叶子卷曲').fill('番茄叶子卷曲')
     await page.getByPlaceholder('让专家提前了解情况').fill('三十亩大棚，上周开始')
+    await page.getByText('关联我的提问').click() // the question asked above goes with it
+    await page.locator('.van-picker-column__item', { hasText: '番茄：' }).click()
+    await page.getByRole('button', { name: '确认', exact: true }).click()
+    await page.locator('.book .van-cell__value', { hasText: '番茄：大棚番茄' }).waitFor()
     await page.getByRole('button', { name: '确认预约' }).click()
     await page.getByRole('heading', { name: '番茄叶子卷曲' }).waitFor()
     await page.getByText('已预约').first().waitFor()
@@ -171,6 +175,9 @@ describe('the farmer and the experts', () => {
     assert.equal(consultations[0].topic, '番茄叶子卷曲')
     assert.equal(consultations[0].description, '三十亩大棚，上周开始')
     state.bookedId = consultations[0].id
+    const detail = await api(server.url, 'Consultation', { id: state.bookedId }, await myToken())
+    assert.equal(detail.node.question?.id, state.questionId)
+    await page.getByRole('link', { name: /相关提问：番茄/ }).waitFor()
 
     // The call screen of a consultation not yet near says when it opens.
     await open(`/consultations/${encodeURIComponent(state.bookedId)}/call`)
