@@ -1,15 +1,49 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { VantResolver } from '@vant/auto-import-resolver'
 import { VitePWA } from 'vite-plugin-pwa'
+
+/**
+ * Each `graphql(`...`)` call becomes the document codegen generated for it (its AST and
+ * trusted-document hash, copied from src/gql/graphql.ts into the module that wrote it),
+ * which is what the client preset's babel plugin does. Codegen's `graphql()` looks
+ * documents up in a map of every document and its text, which put all of them, twice,
+ * into the first chunk; this way a screen's documents come with its chunk. Types are
+ * unaffected (vue-tsc still sees `graphql()`).
+ */
+function documentsInline(): Plugin {
+  const call = /graphql\(\s*`\s*(?:(?:query|mutation|subscription)\s+(\w+)|fragment\s+(\w+)\s+on)[^`]*`\s*\)/g
+  const generated = /^export const (\w+) = (\{.*\}) as unknown as DocumentNode<.*>;$/gm
+  const generatedFile = fileURLToPath(new URL('./src/gql/graphql.ts', import.meta.url))
+  return {
+    name: 'sannong-documents-inline',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/\/src\/api\/[^/]+\.ts$/.test(id) || !code.includes("import { graphql } from '../gql'")) return null
+      this.addWatchFile(generatedFile) // npm run codegen again: the dev server picks it up
+      const documents = new Map<string, string>()
+      for (const [, name, literal] of readFileSync(generatedFile, 'utf8').matchAll(generated)) documents.set(name, literal)
+      const replaced = code.replace("import { graphql } from '../gql'", '').replace(call, (text, operation?: string, fragment?: string) => {
+        const literal = documents.get(operation ? `${operation}Document` : `${fragment}FragmentDoc`)
+        if (!literal) this.error(`${id}: no generated document for ${text.slice(0, 60)} (run npm run codegen)`)
+        return `(${literal})`
+      })
+      if (/\bgraphql\(/.test(replaced)) this.error(`${id}: a graphql() call without a named operation or fragment`)
+      return { code: replaced, map: null }
+    },
+  }
+}
 
 // The API's own paths: the service worker never answers them with the app.
 const apiPaths = /^\/(graphql|media|healthz|readyz|metrics)(\/|$)/
 
 export default defineConfig({
   plugins: [
+    documentsInline(),
     vue(),
     // Each Vant component and its CSS imported where it is used, not the whole kit.
     Components({ resolvers: [VantResolver()], dts: false }),

@@ -66,9 +66,10 @@ function myToken() {
   return page.evaluate(() => JSON.parse(localStorage.getItem('sannong.session')).token)
 }
 
-/** An open slot starting `minutes` from now, of the first demo expert without a clash. */
-async function publishSoon(minutes) {
-  const startsAt = new Date(Math.ceil(Date.now() / 60_000) * 60_000 + minutes * 60_000).toISOString()
+/** An open slot starting `seconds` from now (its call window is open at once: it opens 10
+ * minutes before), of the first demo expert without a clash. */
+async function publishSoon(seconds) {
+  const startsAt = new Date(Date.now() + seconds * 1000).toISOString()
   for (const phone of EXPERTS) {
     const expert = await login(server.url, phone, EXPERT_PASSWORD)
     const data = await gql(
@@ -159,6 +160,10 @@ describe('the farmer and the experts', () => {
     await page.locator(`button[data-slot="${openIds[0]}"]`).click()
     await page.getByPlaceholder('如：大棚番茄叶子卷曲').fill('番茄叶子卷曲')
     await page.getByPlaceholder('让专家提前了解情况').fill('三十亩大棚，上周开始')
+    await page.getByText('关联我的提问').click() // the question asked above goes with it
+    await page.locator('.van-picker-column__item', { hasText: '番茄：' }).click()
+    await page.getByRole('button', { name: '确认', exact: true }).click()
+    await page.locator('.book .van-cell__value', { hasText: '番茄：大棚番茄' }).waitFor()
     await page.getByRole('button', { name: '确认预约' }).click()
     await page.getByRole('heading', { name: '番茄叶子卷曲' }).waitFor()
     await page.getByText('已预约').first().waitFor()
@@ -170,6 +175,9 @@ describe('the farmer and the experts', () => {
     assert.equal(consultations[0].topic, '番茄叶子卷曲')
     assert.equal(consultations[0].description, '三十亩大棚，上周开始')
     state.bookedId = consultations[0].id
+    const detail = await api(server.url, 'Consultation', { id: state.bookedId }, await myToken())
+    assert.equal(detail.node.question?.id, state.questionId)
+    await page.getByRole('link', { name: /相关提问：番茄/ }).waitFor()
 
     // The call screen of a consultation not yet near says when it opens.
     await open(`/consultations/${encodeURIComponent(state.bookedId)}/call`)
@@ -178,7 +186,9 @@ describe('the farmer and the experts', () => {
   })
 
   test('the farmer and the expert see each other in the video call', async () => {
-    const { expert, slot } = await publishSoon(2)
+    const { expert, slot } = await publishSoon(20) // booked at once, started before the last test
+    state.callStartsAt = Date.parse(slot.startsAt)
+    state.callExpert = expert
     const booking = await api(
       server.url,
       'BookConsultation',
@@ -227,6 +237,34 @@ describe('the farmer and the experts', () => {
     await expertPage.waitForURL((url) => !url.pathname.endsWith('/call'))
     await page.getByRole('button', { name: '挂断' }).click()
     await page.waitForURL((url) => !url.pathname.endsWith('/call'))
+  })
+
+  test('a phone without a camera is told so in Chinese and still sees the expert', async () => {
+    const bare = await launch() // no fake devices: this phone has no camera or microphone
+    try {
+      const farmerPage = await (await phoneContext(bare)).newPage()
+      farmerPage.setDefaultTimeout(20_000)
+      await signInAs(farmerPage, server.url, FARMER)
+      const path = `/consultations/${encodeURIComponent(state.callId)}/call`
+      await farmerPage.goto(`${server.url}${path}`)
+      await farmerPage.getByRole('button', { name: '进入视频通话' }).click()
+      const problem = farmerPage.getByRole('alert').filter({ hasText: '您仍能看到和听到对方' })
+      await problem.waitFor()
+      assert.match(await problem.textContent(), /摄像头|麦克风/)
+
+      await state.expertPage.goto(`${server.url}${path}`)
+      await state.expertPage.getByRole('button', { name: '进入视频通话' }).click()
+      await farmerPage.waitForFunction(() => {
+        const video = document.querySelector('video.remote')
+        return video && video.readyState >= 2 && video.videoWidth > 0
+      })
+      await farmerPage.getByText('已接通').waitFor()
+      await state.expertPage.getByText('已接通').waitFor()
+      await state.expertPage.getByRole('button', { name: '挂断' }).click()
+      await farmerPage.getByText('对方已挂断').waitFor()
+    } finally {
+      await bare.close()
+    }
   })
 
   test('registers for a lecture; a full one says so', async () => {
@@ -308,5 +346,30 @@ describe('my consultations', () => {
     await page.getByRole('tab', { name: '全部' }).click()
     await page.locator('article.consultation[data-status="CANCELLED"]', { hasText: '番茄叶子卷曲' }).click()
     await page.getByText('已取消：临时下乡，改天再约').waitFor()
+  })
+})
+
+describe('after the call', () => {
+  test("the farmer reads the expert's advice and rates the consultation", async () => {
+    // Advice is written after the start: the call's slot began 20 s after it was published.
+    const wait = state.callStartsAt + 1000 - Date.now()
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    const completed = await gql(
+      `mutation($i: CompleteConsultationInput!) { completeConsultation(input: $i) { userErrors { code message } } }`,
+      { i: { consultationId: state.callId, advice: '条锈病初期：每亩用15%三唑酮可湿性粉剂60克兑水喷雾，七天后再看。' } },
+      state.callExpert.token,
+    )
+    assert.deepEqual(completed.completeConsultation.userErrors, [])
+    await open(`/consultations/${encodeURIComponent(state.callId)}`)
+    await page.getByText('专家建议').waitFor()
+    await page.getByText('每亩用15%三唑酮').waitFor()
+    await page.locator('.van-rate__item').nth(3).click()
+    await page.getByText('4 星').waitFor()
+    await page.getByPlaceholder('说说专家的建议有没有用').fill('讲得很明白')
+    await page.getByRole('button', { name: '提交评价' }).click()
+    await page.getByText('我的评价').waitFor()
+    const rated = await api(server.url, 'Consultation', { id: state.callId }, await myToken())
+    assert.deepEqual([rated.node.rating.stars, rated.node.rating.comment], [4, '讲得很明白'])
+    assert.equal(await page.getByRole('button', { name: '提交评价' }).count(), 0, 'rated once')
   })
 })

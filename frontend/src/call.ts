@@ -139,9 +139,12 @@ export class Call {
     this.session = session
     const tracks = this.local?.getTracks() ?? []
     for (const track of tracks) pc.addTrack(track, this.local as MediaStream)
-    // Without a camera or microphone of one's own, still see and hear the other.
-    for (const kind of ['audio', 'video'] as const) {
-      if (!tracks.some((track) => track.kind === kind)) pc.addTransceiver(kind, { direction: 'recvonly' })
+    // Without a camera or microphone of one's own, the offer still asks to receive them
+    // (the answerer's side follows the offer's lines by itself).
+    if (this.options.role === 'offerer') {
+      for (const kind of ['audio', 'video'] as const) {
+        if (!tracks.some((track) => track.kind === kind)) pc.addTransceiver(kind, { direction: 'recvonly' })
+      }
     }
     pc.onicecandidate = (event) => {
       if (event.candidate) void this.options.send('ICE_CANDIDATE', JSON.stringify({ s: session, c: event.candidate.toJSON() }))
