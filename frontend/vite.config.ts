@@ -33,6 +33,9 @@ export default defineConfig({
       },
       workbox: {
         globPatterns: ['**/*.{js,css,html,png,svg,webmanifest}'],
+        // The console's notice editor (ProseMirror, ~120 kB gzipped) is for admins only:
+        // farmers' phones do not precache it; an admin's browser fetches it when opened.
+        globIgnores: ['**/RichTextEditor-*'],
         navigateFallback: '/index.html',
         navigateFallbackDenylist: [apiPaths],
         runtimeCaching: [

@@ -24,6 +24,15 @@ export interface ConsoleSection {
 /** In the side bar's order. A new console screen is one entry here and one in routes.ts. */
 export const SECTIONS: ConsoleSection[] = [
   { name: 'console', title: '工作台', icon: 'apps-o', roles: [...EXPERT, ...ADMINS] },
+  // township admin
+  { name: 'township-notices', title: '通知公告', icon: 'bullhorn-o', roles: ADMINS },
+  { name: 'township-feedback', title: '群众反馈', icon: 'comment-o', roles: ADMINS },
+  { name: 'township-prices', title: '上报价格', icon: 'balance-list-o', roles: ADMINS },
+  { name: 'township-alerts', title: '预警信息', icon: 'warning-o', roles: ADMINS },
+  { name: 'township-reports', title: '举报商品', icon: 'flag-o', roles: ADMINS },
+  { name: 'township-residents', title: '辖区居民', icon: 'friends-o', roles: ADMINS },
+  { name: 'township-audit', title: '操作日志', icon: 'records-o', roles: ADMINS },
+  // end township admin
 ]
 
 export function roleOf(role: string | null | undefined): Role {
