@@ -101,17 +101,17 @@ export async function townshipScreenshots({ url, browser, out }) {
   const context = await desktopContext(browser)
   const page = await context.newPage()
   await signInAsAdmin(page, url)
-  const shot = async (name) => {
+  const shot = async (name, fullPage = false) => {
+    await page.locator('.van-toast').waitFor({ state: 'hidden' }).catch(() => {})
     await page.waitForTimeout(600)
-    await page.screenshot({ path: `${out}${name}.png` })
+    await page.screenshot({ path: `${out}${name}.png`, fullPage })
     console.log(`docs/screenshots/${name}.png`)
   }
   await page.goto(`${url}/console/notices/new`)
   await writeNotice(page, { title: '孙家集街道 2026 年第三季度财务公开', category: 'FINANCE', ack: true })
   await writeStatement(page)
   await page.getByText('其他支出·杂费').waitFor()
-  await page.evaluate(() => window.scrollTo(0, 0))
-  await shot('console-notice-editor')
+  await shot('console-notice-editor', true)
 
   const token = await adminToken(url)
   const notices = await api(url, 'TownshipNotices', { regionId: TOWNSHIP }, token)
