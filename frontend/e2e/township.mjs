@@ -101,17 +101,22 @@ export async function townshipScreenshots({ url, browser, out }) {
   const context = await desktopContext(browser)
   const page = await context.newPage()
   await signInAsAdmin(page, url)
-  const shot = async (name, fullPage = false) => {
+  const shot = async (name) => {
     await page.locator('.van-toast').waitFor({ state: 'hidden' }).catch(() => {})
     await page.waitForTimeout(600)
-    await page.screenshot({ path: `${out}${name}.png`, fullPage })
+    await page.screenshot({ path: `${out}${name}.png` })
     console.log(`docs/screenshots/${name}.png`)
   }
   await page.goto(`${url}/console/notices/new`)
   await writeNotice(page, { title: '孙家集街道 2026 年第三季度财务公开', category: 'FINANCE', ack: true })
   await writeStatement(page)
+  await page.getByRole('button', { name: '按明细合计填写' }).click()
   await page.getByText('其他支出·杂费').waitFor()
-  await shot('console-notice-editor', true)
+  // The whole form at once: a desk's screen, taller (a full-page capture would move the
+  // sticky side bar).
+  await page.setViewportSize({ width: DESKTOP.width, height: 1440 })
+  await shot('console-notice-editor')
+  await page.setViewportSize(DESKTOP)
 
   const token = await adminToken(url)
   const notices = await api(url, 'TownshipNotices', { regionId: TOWNSHIP }, token)
