@@ -2,6 +2,7 @@
 // database, demo data) with a real loopback SMS gateway and the job worker running.
 // Farmers act through the API as their phones would.
 import assert from 'node:assert/strict'
+import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
 import { accessibilityProblems, launch, login, phoneContext, signInAs, startServer } from './support.mjs'
 import {
@@ -17,6 +18,7 @@ import {
   writeStatement,
 } from './township.mjs'
 
+const PHOTO = fileURLToPath(new URL('../public/icon-512.png', import.meta.url))
 let server
 let browser
 
@@ -170,9 +172,11 @@ test('a finance statement shows live totals and the 其他 warning, and is publi
   await assertAccessible(page, 'finance statement editor')
   await page.getByRole('button', { name: '按明细合计填写' }).click()
   assert.equal(await page.getByText('与明细合计不符').count(), 0)
+  await page.getByLabel('添加附件').setInputFiles(PHOTO)
   await page.getByRole('button', { name: '发布' }).click()
   await published(page)
   await page.getByText('收入 12000.00 元 · 支出 9000.50 元 · 结余 2999.50 元').waitFor()
+  await page.locator('.attachments a', { hasText: 'icon-512.png' }).waitFor()
   await page.getByText('占支出合计的 10.0%，超过 5%').waitFor()
   assert.deepEqual(errors, [])
   await context.close()
@@ -334,6 +338,22 @@ test('on a phone the queue and the price table work at 390 px', async () => {
   await page.getByRole('textbox', { name: '正文' }).waitFor()
   await assertAccessible(page, 'notice editor, phone')
   assert.deepEqual(errors, [])
+  await context.close()
+})
+
+test('a platform admin picks a county of the province for a notice, level by level', async () => {
+  const context = await desktopContext(browser)
+  const page = await context.newPage()
+  await signInAs(page, server.url, '13800000004', 'pingtai2026')
+  await page.goto(`${server.url}/console/notices/new`)
+  await page.getByText('请继续选择到县、乡镇、村一级').waitFor()
+  const level = (n) => page.locator('.picker select').nth(n)
+  await level(0).selectOption({ label: '潍坊市' })
+  await level(1).selectOption({ label: '寿光市' })
+  assert.equal(await page.getByText('请继续选择到县、乡镇、村一级').count(), 0, 'a county may be chosen')
+  await level(2).selectOption({ label: '孙家集街道' })
+  await level(3).locator('option', { hasText: '三元朱村' }).waitFor({ state: 'attached' })
+  await assertAccessible(page, 'notice editor, platform admin')
   await context.close()
 })
 
