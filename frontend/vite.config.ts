@@ -1,5 +1,7 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { defineConfig, type Plugin } from 'vite'
 import vue from '@vitejs/plugin-vue'
 import Components from 'unplugin-vue-components/vite'
 import { VantResolver } from '@vant/auto-import-resolver'
@@ -8,8 +10,36 @@ import { VitePWA } from 'vite-plugin-pwa'
 // The API's own paths: the service worker never answers them with the app.
 const apiPaths = /^\/(graphql|media|healthz|readyz|metrics)(\/|$)/
 
+/** Each `graphql(`...`)` in src/ becomes the typed document itself, copied from the
+ * generated src/gql/graphql.ts. Otherwise `graphql()` looks documents up in a map of every
+ * document of the app, and even imports of single documents from that one generated
+ * module would put them all in the first chunk (a module is never split between chunks):
+ * the farmer's first download would carry the console's documents. */
+function inlineTypedDocuments(): Plugin {
+  const generated = fileURLToPath(new URL('./src/gql/graphql.ts', import.meta.url))
+  const call = /\bgraphql\(\s*`([^`]*)`\s*\)/g
+  const exported = /^export const (\w+) = (\{.*\}) as unknown as DocumentNode<.*$/gm
+  return {
+    name: 'sannong-inline-typed-documents',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!id.endsWith('.ts') || id.includes('/src/gql/') || !code.includes('graphql(')) return null
+      const documents = new Map([...readFileSync(generated, 'utf8').matchAll(exported)].map((m) => [m[1], m[2]]))
+      const inlined = code.replace(call, (_, text: string) => {
+        const found = /\b(query|mutation|subscription|fragment)\s+(\w+)/.exec(text)
+        const name = found && (found[1] === 'fragment' ? `${found[2]}FragmentDoc` : `${found[2]}Document`)
+        const document = name && documents.get(name)
+        if (!document) throw new Error(`${id}: no generated document for ${text.trim().split('\n')[0]} (npm run codegen)`)
+        return `(${document})`
+      })
+      return { code: inlined, map: null }
+    },
+  }
+}
+
 export default defineConfig({
   plugins: [
+    inlineTypedDocuments(),
     vue(),
     // Each Vant component and its CSS imported where it is used, not the whole kit.
     Components({ resolvers: [VantResolver()], dts: false }),
