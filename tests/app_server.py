@@ -2,7 +2,11 @@
 database seeded with the demo (a short price history, so it takes seconds), the app
 served at `/` with its trusted documents. Prints one JSON line when it is ready.
 
-    python -m tests.app_server --port 0 [--documents-only]
+    python -m tests.app_server --port 0 [--documents-only] [--sms-gateway]
+
+With `--sms-gateway` a real aiohttp SMS gateway (tests.gateway) runs on loopback in the
+same process, the app sends its SMS there and runs its job worker (the SMS fan-outs); the
+ready line then also names the gateway, whose `GET /received` tells what it got.
 """
 
 import argparse
@@ -12,7 +16,9 @@ import os
 import socket
 import sys
 import tempfile
+from contextlib import AsyncExitStack
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -23,6 +29,7 @@ from sannong.security import Passwords
 from sannong.seed import seed
 from sannong.seed.progress import LogProgress
 from tests.conftest import settings_for_tests
+from tests.gateway import running_gateway
 
 ROOT = Path(__file__).resolve().parent.parent
 PRICE_DAYS = 10  # a week's change needs 8 days; more only costs seconds
@@ -49,34 +56,58 @@ async def _seed(uri: str, database: str) -> None:
 class AnnouncingServer(uvicorn.Server):
     """Says where it listens once it does: the browser tests wait for this line."""
 
+    def __init__(self, config: uvicorn.Config, announce: dict[str, Any]) -> None:
+        super().__init__(config)
+        self.announce = announce
+
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
-        print(json.dumps({"url": f"http://127.0.0.1:{self.config.port}"}), flush=True)
+        ready = {"url": f"http://127.0.0.1:{self.config.port}"} | self.announce
+        print(json.dumps(ready), flush=True)
+
+
+async def _serve(uri: str, port: int, *, documents_only: bool, sms_gateway: bool) -> None:
+    async with AsyncExitStack() as stack:
+        announce: dict[str, Any] = {}
+        extra: dict[str, Any] = {}
+        if sms_gateway:
+            send_url, _ = await stack.enter_async_context(running_gateway())
+            announce["smsGateway"] = send_url.removesuffix("/send")
+            extra = {
+                "sms_gateway_url": send_url,
+                "jobs_enabled": True,
+                "jobs_poll_seconds": 0.3,
+                "fanout_per_minute": 60_000,  # a test waits seconds, not minutes
+            }
+        settings = settings_for_tests(
+            mongodb_uri=uri,
+            data_dir=Path(tempfile.mkdtemp(prefix="sannong-app-")),
+            log_level="WARNING",
+            app_dir=ROOT / "frontend" / "dist",
+            trusted_documents=ROOT / "frontend" / "trusted-documents.json",
+            trusted_documents_only=documents_only,
+            login_max_failures_per_phone=1000,
+            **extra,
+        )
+        app = create_app(settings)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+        await AnnouncingServer(config, announce).serve()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--documents-only", action="store_true")
+    parser.add_argument("--sms-gateway", action="store_true")
     args = parser.parse_args()
     database = EmbeddedServer(path=None)
     uri = database.start()
     try:
         asyncio.run(_seed(uri, "sannong"))
         port = args.port or _free_port()
-        data_dir = Path(tempfile.mkdtemp(prefix="sannong-app-"))
-        settings = settings_for_tests(
-            mongodb_uri=uri,
-            data_dir=data_dir,
-            log_level="WARNING",
-            app_dir=ROOT / "frontend" / "dist",
-            trusted_documents=ROOT / "frontend" / "trusted-documents.json",
-            trusted_documents_only=args.documents_only,
-            login_max_failures_per_phone=1000,
+        asyncio.run(
+            _serve(uri, port, documents_only=args.documents_only, sms_gateway=args.sms_gateway)
         )
-        app = create_app(settings)
-        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        asyncio.run(AnnouncingServer(config).serve())
     finally:
         database.stop()
         sys.stdout.flush()

@@ -25,6 +25,10 @@ class Gateway:
     def ids(self) -> list[str]:
         return [message["id"] for message in self.received]
 
+    async def report(self, request: web.Request) -> web.Response:
+        """What a browser test asks a gateway running beside the app server."""
+        return web.json_response({"count": len(self.received), "messages": self.received})
+
 
 @asynccontextmanager
 async def running_gateway(gateway: Gateway | None = None) -> AsyncIterator[tuple[str, Gateway]]:
@@ -32,6 +36,7 @@ async def running_gateway(gateway: Gateway | None = None) -> AsyncIterator[tuple
     gateway = gateway or Gateway()
     app = web.Application()
     app.router.add_post("/send", gateway.handle)
+    app.router.add_get("/received", gateway.report)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

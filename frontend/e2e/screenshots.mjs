@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { api, launch, login, phoneContext, signInAs, startServer } from './support.mjs'
+import { townshipScreenshots } from './township.mjs'
 
 const OUT = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
 const PHOTO = fileURLToPath(new URL('../public/icon-512.png', import.meta.url))
@@ -109,6 +110,7 @@ try {
   await page.goto(`${server.url}/register`)
   await page.getByText('选择省、市、县、乡镇、村').click()
   await shot('register-village', null, '选择所在村')
+  await townshipScreenshots({ url: server.url, browser, out: OUT })
 } finally {
   await expertBrowser.close()
   await browser.close()

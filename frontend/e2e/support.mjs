@@ -22,25 +22,28 @@ export function chromiumPath() {
   return found
 }
 
-/** `python -m tests.app_server` until `stop()`; resolves once it serves. */
-export async function startServer({ documentsOnly = true } = {}) {
+/** `python -m tests.app_server` until `stop()`; resolves once it serves. With
+ * `smsGateway`, a loopback SMS gateway runs beside it (`smsGateway` is its address:
+ * `GET ${smsGateway}/received` says what it got) and the app's job worker sends to it. */
+export async function startServer({ documentsOnly = true, smsGateway = false } = {}) {
   if (!existsSync(`${FRONTEND}/dist/index.html`)) throw new Error('frontend/dist is missing: npm run build first')
   const python = process.env.PYTHON ?? `${ROOT}/.venv/bin/python`
-  const args = ['-m', 'tests.app_server', '--port', '0', ...(documentsOnly ? ['--documents-only'] : [])]
+  const args = ['-m', 'tests.app_server', '--port', '0', ...(documentsOnly ? ['--documents-only'] : []), ...(smsGateway ? ['--sms-gateway'] : [])]
   const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
-  const url = await new Promise((resolve, reject) => {
+  const ready = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('server did not start in 90 s')), 90_000)
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
     lines.on('line', (line) => {
       if (line.startsWith('{')) {
         clearTimeout(timer)
-        resolve(JSON.parse(line).url)
+        resolve(JSON.parse(line))
       }
     })
   })
   return {
-    url,
+    url: ready.url,
+    smsGateway: ready.smsGateway ?? null,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve()

@@ -34,6 +34,15 @@ export const SECTIONS: ConsoleSection[] = [
   { name: 'console-platform-regions', title: '行政区划', icon: 'cluster-o', roles: PLATFORM },
   { name: 'console-platform-users', title: '用户与角色', icon: 'friends-o', roles: PLATFORM },
   { name: 'console-platform-stats', title: '平台统计', icon: 'bar-chart-o', roles: PLATFORM },
+  // township admin
+  { name: 'township-notices', title: '通知公告', icon: 'bullhorn-o', roles: ADMINS },
+  { name: 'township-feedback', title: '群众反馈', icon: 'comment-o', roles: ADMINS },
+  { name: 'township-prices', title: '上报价格', icon: 'balance-list-o', roles: ADMINS },
+  { name: 'township-alerts', title: '预警信息', icon: 'warning-o', roles: ADMINS },
+  { name: 'township-reports', title: '举报商品', icon: 'flag-o', roles: ADMINS },
+  { name: 'township-residents', title: '辖区居民', icon: 'friends-o', roles: ADMINS },
+  { name: 'township-audit', title: '操作日志', icon: 'records-o', roles: ADMINS },
+  // end township admin
 ]
 
 export function roleOf(role: string | null | undefined): Role {

@@ -10,6 +10,15 @@ declare module 'vue-router' {
   }
 }
 
+// township admin
+const townshipViews = import.meta.glob('./township/*View.vue')
+
+/** A township-admin screen (platform admins may open them too), loaded when first opened. */
+function township(path: string, name: string, view: string, title: string): RouteRecordRaw[] {
+  return [{ path, name, component: townshipViews[`./township/${view}.vue`], meta: { title, roles: ADMINS } }]
+}
+// end township admin
+
 export const consoleRoutes: RouteRecordRaw[] = [
   {
     path: '/console',
@@ -71,6 +80,18 @@ export const consoleRoutes: RouteRecordRaw[] = [
         component: () => import('./platform/StatsView.vue'),
         meta: { title: '平台统计', roles: PLATFORM },
       },
+      // township admin
+      ...township('notices', 'township-notices', 'NoticesView', '通知公告'),
+      ...township('notices/new', 'township-notice-new', 'NoticeEditView', '发布通知'),
+      ...township('notices/:id', 'township-notice', 'NoticeView', '通知详情'),
+      ...township('notices/:id/edit', 'township-notice-edit', 'NoticeEditView', '修改通知'),
+      ...township('feedback', 'township-feedback', 'FeedbackQueueView', '群众反馈'),
+      ...township('prices', 'township-prices', 'PriceReportView', '上报价格'),
+      ...township('alerts', 'township-alerts', 'AlertsView', '预警信息'),
+      ...township('reports', 'township-reports', 'ListingReportsView', '举报商品'),
+      ...township('residents', 'township-residents', 'ResidentsView', '辖区居民'),
+      ...township('audit', 'township-audit', 'AuditLogView', '操作日志'),
+      // end township admin
     ],
   },
 ]
