@@ -3,8 +3,7 @@
 // notices for my village as they are published (noticePublished), told at once.
 import { computed } from 'vue'
 import { useQuery, useSubscription } from '@urql/vue'
-import { showNotify } from 'vant'
-import 'vant/es/notify/style'
+import { notify } from './notify'
 import { NoticePublishedSubscription, UnreadNoticeCountQuery } from './api/notices'
 import { session } from './session'
 
@@ -19,7 +18,7 @@ export function useNoticeUpdates() {
     },
     (_previous, event) => {
       const notice = event.noticePublished
-      showNotify({ type: 'primary', message: `新通知（${notice.categoryLabel}）：${notice.title}`, duration: 5000 })
+      notify({ type: 'primary', message: `新通知（${notice.categoryLabel}）：${notice.title}`, duration: 5000 })
       return event
     },
   )

@@ -2,8 +2,7 @@
 // state (and refetches the lists), and the person is told in a line at the top.
 import { computed } from 'vue'
 import { useSubscription } from '@urql/vue'
-import { showNotify } from 'vant'
-import 'vant/es/notify/style'
+import { notify } from '../../notify'
 import { ConsultationUpdatedSubscription } from '../../api/experts'
 import { CONSULTATION_STATUS } from '../../experts'
 import { session } from '../../session'
@@ -19,7 +18,7 @@ export function useLiveConsultations(): void {
       const key = `${consultation.id} ${consultation.status} ${consultation.updatedAt}`
       if (key === lastTold) return event
       lastTold = key
-      showNotify({
+      notify({
         type: 'primary',
         message: `咨询「${consultation.topic}」：${CONSULTATION_STATUS[consultation.status] ?? ''}`,
         duration: 3000,
