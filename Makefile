@@ -67,6 +67,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.first_run
 	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.load
 
 bench-app: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
 	cd frontend && node bench/app.mjs
