@@ -77,9 +77,8 @@ class Context:
     async def _look_up_viewer(self) -> None:
         token = self.bearer_token()
         if token is not None:
-            session, user = await resolve_token(self.db, token)
+            session, user = await resolve_token(self, token)
             self._viewer = Viewer.from_docs(user, session)
-            UserById.of(self).prime(user["_id"], user)  # `me` needs no second lookup
         self._viewer_loaded = True
 
     def sign_in(self, user: dict[str, Any], session: dict[str, Any]) -> None:
@@ -108,14 +107,14 @@ class Context:
         token = self.bearer_token()
         if token is None:
             raise Unauthenticated()
-        session, user = await resolve_token(self.db, token)
+        session, user = await resolve_token(self, token)
         revocations = [(Topic.SESSIONS, str(session["_id"])), (Topic.SESSIONS, str(user["_id"]))]
         with self.services.events.listen([*keys, *revocations]) as listener:
             while True:
                 left = (session["expiresAt"] - datetime.now(UTC)).total_seconds()
                 event = await listener.next(within=max(left, 0.0))
-                session, user = await resolve_token(self.db, token)
                 self.loaders.clear()
+                session, user = await resolve_token(self, token)
                 self.sign_in(user, session)
                 if event is None or event.topic == Topic.SESSIONS:
                     continue

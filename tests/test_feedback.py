@@ -197,13 +197,15 @@ async def test_a_queue_page_costs_the_same_commands_whatever_its_size(api: Api) 
         await api.db.feedback.insert_many(copies[start : start + 50])
     query = """query($n: Int) { feedback(first: $n) { edges { node { number overdue
         author { name } region { name } notice { id } replies { text } } } } }"""
+    await api.gql(query, {"n": 10}, as_=township)  # the process keeps people and regions
     tallies = []
     for size in (10, 100, 10):
         with count_commands() as tally:
             result = await api.gql(query, {"n": size}, as_=township)
         assert len(result["data"]["feedback"]["edges"]) == size
         tallies.append(tally.names)
-    assert tallies[0] == tallies[1] == tallies[2] == ["find", "find", "find", "find"]
+    # the session and the page; the viewer, the authors and the regions are the process's
+    assert tallies[0] == tallies[1] == tallies[2] == ["find", "find"]
     assert ticket["number"]
 
 

@@ -96,14 +96,15 @@ async def test_search_text_that_looks_like_an_operator_is_refused(
 async def test_people_cost_the_same_commands_for_5_and_50(
     api: Api, town: dict[str, Person]
 ) -> None:
+    await api.gql(USERS, {"n": 5}, as_=town["county"])  # the process keeps the viewer
     tallies = []
     for size in (5, 50):
         with count_commands() as tally:
             result = await api.gql(USERS, {"n": size}, as_=town["county"])
         assert result["data"]["users"]["totalCount"] == 7
         tallies.append(tally.names)
-    # session, user, the page and its count (count_documents is an aggregate)
-    assert tallies[0] == tallies[1] == ["find", "find", "find", "aggregate"]
+    # session, the page and its count (count_documents is an aggregate)
+    assert tallies[0] == tallies[1] == ["find", "find", "aggregate"]
 
 
 async def test_reported_listings_reach_the_admins_of_their_township_with_reasons(

@@ -372,15 +372,18 @@ async def test_followed_commodities_on_the_home_screen_cost_constant_commands(ap
     tallies = []
     for count in (1, 6):
         keys = ["corn", "wheat", "rice", "soybean", "peanut", "millet"][:count]
-        await api.db.users.update_one(
-            {"phone": farmer.phone}, {"$set": {"followedCommodityIds": keys}}
-        )
+        follow = """mutation($i: FollowCommoditiesInput!) { followCommodities(input: $i) {
+            userErrors { code } } }"""
+        variables = {"i": {"commodityIds": [commodity_id(key) for key in keys]}}
+        await api.gql(follow, variables, as_=farmer)
         for key in keys:
             await write_history(api.db, key, SUNJIAJI_MARKET, [200] * 8)
+        await api.gql(query, as_=farmer)  # the process keeps the farmer and the catalogue
         with count_commands() as tally:
-            await api.gql(query, as_=farmer)
+            result = await api.gql(query, as_=farmer)
+        assert len(result["data"]["me"]["followedCommodities"]) == count
         tallies.append(tally.names)
-    assert len(tallies[0]) == len(tallies[1])
+    assert tallies[0] == tallies[1] == ["find", "find"]  # the session, the latest prices
 
 
 async def test_price_history_costs_the_same_commands_for_a_week_or_half_a_year(

@@ -30,7 +30,7 @@ from sannong.db.indexes import ensure_indexes
 from sannong.integrations.events import EventFeed, Topic
 from sannong.integrations.jobs import JobRunner, JobServices
 from sannong.integrations.sms import OutboxSms, sms_provider
-from sannong.loaders.shared import SHARED, SharedById
+from sannong.loaders.shared import followed_collections, forget
 from sannong.logs import configure_logging
 from sannong.media import KEY, LocalPhotoStore
 from sannong.rules.jobs import HANDLERS
@@ -59,13 +59,13 @@ async def _ensure_indexes_when_reachable(services: Services) -> None:
 
 
 async def _drop_changed_references(feed: EventFeed, database: str) -> None:
-    """Every process forgets its copies of a region, commodity or market that changed."""
-    collections = {kind.collection for kind in SharedById.kinds}
+    """Every process forgets its copies of the documents that changed (`loaders/shared.py`)."""
+    collections = followed_collections()
     with feed.listen([(Topic.REFERENCE, collection) for collection in collections]) as changes:
         while True:
             if (event := await changes.next()) is not None:
                 for collection in event.audience:
-                    SHARED.evict(database, collection, event.ids)
+                    forget(database, collection, event.ids)
 
 
 def _serve_metrics_on_loopback(port: int | None) -> Any:

@@ -1,8 +1,11 @@
 from typing import ClassVar
 
-from sannong.loaders import ById
+from sannong.loaders.shared import SharedById
 
 
-class UserById(ById):
+class UserById(SharedById):
+    """People change their profile rarely: copies kept by the process, dropped on a
+    change (`rules/reference.changed`)."""
+
     collection = "users"
     projection: ClassVar[dict[str, int]] = {"passwordHash": 0}  # never leaves the database

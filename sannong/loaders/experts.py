@@ -4,10 +4,11 @@ from typing import Any, ClassVar
 from bson import ObjectId
 
 from sannong.loaders import ById, Loader
+from sannong.loaders.shared import SharedById
 
 
-class ExpertById(ById):
-    collection = "experts"  # `_id` is the expert's user id
+class ExpertById(SharedById):
+    collection = "experts"  # `_id` is the expert's user id; kept by the process
 
 
 class SlotById(ById):

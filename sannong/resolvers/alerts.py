@@ -33,7 +33,6 @@ class AlertQuery:
         active_only: bool | None = True,
     ) -> list[Alert]:
         context = info.context
-        query: dict[str, Any] = {}
         path: list[str] | tuple[str, ...] | None = None
         if region_id is not None:
             region = await RegionById.of(context).load(node_key(region_id, "Region", "regionId"))
@@ -42,16 +41,25 @@ class AlertQuery:
             path = region["path"]
         elif (viewer := await context.viewer()) is not None:
             path = viewer.region_path
-        if path:
-            query["regionIds"] = {"$in": list(path)}  # index alerts(regionIds, validUntil)
-        if active_only is not False:
+        if path and active_only is not False:
             at = now()
-            query["validUntil"] = {"$gt": at}
-            query["validFrom"] = {"$lte": at}
-        docs = await context.db.alerts.find(
-            query, sort=[("validUntil", -1)], limit=MAX_ALERTS
-        ).to_list()
-        docs.sort(key=lambda d: (d["severityRank"], d["validFrom"]), reverse=True)
+            docs = [
+                doc
+                for doc in await rules.in_force_or_coming(context.db, path)
+                if doc["validFrom"] <= at < doc["validUntil"]
+            ][:MAX_ALERTS]
+        else:
+            query: dict[str, Any] = {}
+            if path:
+                query["regionIds"] = {"$in": list(path)}  # index alerts(regionIds, validUntil)
+            if active_only is not False:
+                at = now()
+                query["validUntil"] = {"$gt": at}
+                query["validFrom"] = {"$lte": at}
+            docs = await context.db.alerts.find(
+                query, sort=[("validUntil", -1)], limit=MAX_ALERTS
+            ).to_list()
+        docs = sorted(docs, key=lambda d: (d["severityRank"], d["validFrom"]), reverse=True)
         return [Alert.from_doc(doc) for doc in docs]
 
 

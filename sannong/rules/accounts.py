@@ -21,8 +21,10 @@ from sannong.db import Database
 from sannong.errors import InputErrorCode, RateLimited, RuleError, Unauthenticated
 from sannong.integrations.events import Topic, publish
 from sannong.loaders import HasLoaders
+from sannong.loaders.accounts import UserById
 from sannong.loaders.prices import CommodityById
 from sannong.rules import audit
+from sannong.rules.reference import changed
 from sannong.rules.regions import RegionLevel, region_of_input
 from sannong.security import Passwords, hash_token, new_token
 from sannong.settings import Settings
@@ -174,12 +176,15 @@ async def open_session(
     return token, session
 
 
-async def resolve_token(db: Database, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The session and user of a bearer token; expired or revoked tokens are refused."""
-    session = await db.sessions.find_one(
+async def resolve_token(context: HasLoaders, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The session and user of a bearer token; expired or revoked tokens are refused.
+
+    The session is read every time (a revocation counts at once); the person comes
+    through the process's copies, which a change to them drops."""
+    session = await context.db.sessions.find_one(
         {"tokenHash": hash_token(token), "expiresAt": {"$gt": now()}}
     )
-    user = session and await db.users.find_one({"_id": session["userId"]}, _PUBLIC)
+    user = session and await UserById.of(context).load(session["userId"])
     if session is None or user is None:
         raise Unauthenticated("登录已失效，请重新登录")
     return session, user
@@ -284,6 +289,8 @@ async def _update_user(db: Database, user_id: ObjectId, changes: dict[str, Any])
         else await db.users.find_one({"_id": user_id}, _PUBLIC)
     )
     assert doc is not None
+    if changes:
+        await changed(db, "users", [user_id])
     return doc
 
 

@@ -13,8 +13,10 @@ from sannong.db import Database, Document
 from sannong.errors import InputErrorCode
 from sannong.integrations.jobs import JobServices
 from sannong.loaders import HasLoaders
+from sannong.loaders.shared import LISTS
 from sannong.rules import audit
 from sannong.rules.fanout import Pace, fan_out_batch, start_fanout
+from sannong.rules.reference import changed
 from sannong.rules.regions import region_of_input
 from sannong.validation import Checks
 
@@ -124,10 +126,23 @@ async def create_alert(
         created_by=admin.id,
     )
     doc["_id"] = (await db.alerts.insert_one(doc)).inserted_id
+    await changed(db, "alerts", [doc["_id"]])
     audit.concerns(None, "Alert", doc["_id"], detail=doc["title"])
     # Residents hear of it now (in the app, and by SMS when severe), not when they next look.
     await start_fanout(db, ALERT_FANOUT, str(doc["_id"]), pace, max(starts, at))
     return doc
+
+
+async def in_force_or_coming(db: Database, path: list[str] | tuple[str, ...]) -> list[Document]:
+    """Warnings of a region and the regions above it not yet over, latest end first;
+    kept by the process (`loaders/shared.LISTS`): every villager asks for the same few."""
+
+    async def load() -> list[Document]:
+        # index alerts(regionIds, validUntil)
+        query = {"regionIds": {"$in": list(path)}, "validUntil": {"$gt": now()}}
+        return await db.alerts.find(query, sort=[("validUntil", -1)]).to_list()
+
+    return await LISTS.get(db.name, "alerts", tuple(path), load)
 
 
 def alert_sms_text(alert: dict[str, Any]) -> str:

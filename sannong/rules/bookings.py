@@ -37,6 +37,7 @@ from sannong.rules.consultations import (
 )
 from sannong.rules.idempotency import once
 from sannong.rules.notifications import notify, tell
+from sannong.rules.reference import changed
 from sannong.rules.slots import find_slot
 from sannong.validation import Checks
 
@@ -343,6 +344,7 @@ async def complete_consultation(
         {"advice": checked, "completedAt": now()},
     )
     await db.experts.update_one({"_id": moved["expertId"]}, {"$inc": {"consultationCount": 1}})
+    await changed(db, "experts", [moved["expertId"]])
     await notify(
         db,
         [moved["farmerId"]],
@@ -400,5 +402,6 @@ async def rate_consultation(
     await db.experts.update_one(
         {"_id": rated["expertId"]}, {"$inc": {"ratingSum": stars, "ratingCount": 1}}
     )
+    await changed(db, "experts", [rated["expertId"]])
     await announce(db, rated)
     return rated

@@ -17,6 +17,7 @@ from sannong.clock import now
 from sannong.db import Database
 from sannong.errors import InputErrorCode, NotFound
 from sannong.loaders import HasLoaders
+from sannong.rules.reference import changed
 from sannong.rules.regions import region_of_input
 from sannong.validation import Checks
 
@@ -139,6 +140,7 @@ async def update_expert_profile(
         return_document=ReturnDocument.AFTER,
     )
     assert doc is not None
+    await changed(db, "experts", [expert.id])
     return doc
 
 

@@ -30,11 +30,13 @@ from sannong.integrations.events import Topic, publish
 from sannong.integrations.jobs import JobServices
 from sannong.loaders import HasLoaders
 from sannong.loaders.notices import ReceiptsByReader
+from sannong.loaders.shared import LISTS
 from sannong.media import PhotoStore, store_attachments
 from sannong.rules import audit
 from sannong.rules.articles import plain_text, sanitize, summary_of
 from sannong.rules.fanout import Pace, fan_out_batch, start_fanout
 from sannong.rules.finance import FinanceErrorCode, StatementDraft, checked_statement
+from sannong.rules.reference import changed
 from sannong.rules.regions import RegionLevel, region_of_input
 from sannong.validation import Checks
 
@@ -79,6 +81,9 @@ CATEGORY_LABELS = {
 class NoticeStatus(Enum):
     PUBLISHED = "PUBLISHED"
     WITHDRAWN = "WITHDRAWN"  # still readable, marked withdrawn with its reason
+
+
+PUBLISHED = NoticeStatus.PUBLISHED.value
 
 
 class NoticeErrorCode(StrEnum):
@@ -253,6 +258,7 @@ async def publish_notice(
     if sms:
         await start_fanout(db, NOTICE_SMS, str(doc["_id"]), pace, at)
     await publish(db, Topic.NOTICES, audience=[region["_id"]], ids=[doc["_id"]])
+    await changed(db, "notices", [doc["_id"]])
     return doc
 
 
@@ -335,6 +341,7 @@ async def update_notice(
         raise RuleError(
             "noticeId", "通知刚被他人修改或撤回，请刷新后再试", NoticeErrorCode.EDIT_CONFLICT
         )
+    await changed(db, "notices", [updated["_id"]])
     return updated
 
 
@@ -362,6 +369,7 @@ async def withdraw_notice(
     )
     if withdrawn is None:
         raise RuleError("noticeId", "通知已经撤回", NoticeErrorCode.NOTICE_WITHDRAWN)
+    await changed(db, "notices", [withdrawn["_id"]])
     return withdrawn
 
 
@@ -382,20 +390,29 @@ async def read_notice_ids(context: HasLoaders, user_id: ObjectId) -> list[Object
     return [r["noticeId"] for r in await ReceiptsByReader.of(context).load(user_id)]
 
 
+async def published_in_force(db: Database, path: list[str] | tuple[str, ...]) -> list[Document]:
+    """Ids and expiry of the published notices in force for a region, kept by the process
+    (`loaders/shared.LISTS`): a village's villagers all ask for the same few hundred."""
+
+    async def load() -> list[Document]:
+        query = {
+            "$and": [addressed_to(path), in_force(now()), {"status": PUBLISHED}]
+        }  # index notices(regionId, sortKey, _id)
+        return await db.notices.find(query, {"expiresAt": 1}).to_list()
+
+    return await LISTS.get(db.name, "notices", tuple(path), load)
+
+
 async def unread_notice_count(context: HasLoaders, viewer: Viewer) -> int:
     """Notices in force for the person's village, neither withdrawn nor opened yet."""
-    db = context.db
-    read = await read_notice_ids(context, viewer.id)
-    query = {
-        "$and": [
-            addressed_to(viewer.region_path),
-            in_force(now()),
-            {"status": NoticeStatus.PUBLISHED.value},
-            {"_id": {"$nin": read}},
-        ]
-    }
-    # index notices(regionId, sortKey, _id)
-    return await db.notices.count_documents(query)
+    read = set(await read_notice_ids(context, viewer.id))
+    notices = await published_in_force(context.db, viewer.region_path)
+    at = now()
+    return sum(
+        1
+        for n in notices
+        if n["_id"] not in read and (n.get("expiresAt") is None or n["expiresAt"] > at)
+    )
 
 
 def _receipt_filter(notice: dict[str, Any], viewer: Viewer) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from sannong.loaders import HasLoaders
 from sannong.media import PhotoStore, store_photos
 from sannong.rules.experts import Specialty
 from sannong.rules.notifications import notify
+from sannong.rules.reference import changed
 from sannong.rules.regions import RegionLevel, region_of_input
 from sannong.text import tokens
 from sannong.validation import Checks
@@ -185,6 +186,7 @@ async def answer_question(
         {"_id": answered["_id"]}, {"$set": {"searchTokens": answered["searchTokens"]}}
     )
     await db.experts.update_one({"_id": expert.id}, {"$inc": {"answerCount": 1}})
+    await changed(db, "experts", [expert.id])
     await notify(
         db,
         [answered["askerId"]],

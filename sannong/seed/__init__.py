@@ -15,6 +15,8 @@ from typing import Any
 from sannong.auth import Role
 from sannong.db import Database
 from sannong.db.indexes import ensure_indexes
+from sannong.integrations.events import Topic, publish
+from sannong.loaders.shared import followed_collections, forget
 from sannong.security import Passwords
 from sannong.seed.accounts import DEMO_ACCOUNTS, seed_accounts
 from sannong.seed.alerts import seed_alerts
@@ -117,6 +119,11 @@ async def seed(
                     await step.run()
         await _record(db, {"$addToSet": {"done": step.name}})
     await _record(db, {"$set": {"completedAt": datetime.now(UTC)}})
+    # Servers drop what they kept of the documents the steps wrote directly.
+    kept = sorted(followed_collections())
+    for collection in kept:
+        forget(db.name, collection)
+    await publish(db, Topic.REFERENCE, audience=kept, ids=[])
 
 
 async def _record(db: Database, update: dict[str, Any]) -> None:
