@@ -810,7 +810,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--budget", type=float, default=120.0, help="seconds before growing stops")
+    parser.add_argument("--budget", type=float, default=90.0, help="seconds before growing stops")
     parser.add_argument("--full", action="store_true", help="every size, whatever the time")
     args = parser.parse_args()
     lines = asyncio.run(run(float("inf") if args.full else args.budget, args.full))
