@@ -235,7 +235,7 @@ describe('a villager', () => {
     await page.locator('.van-uploader__preview').waitFor()
     await page.getByRole('button', { name: '提交', exact: true }).click()
 
-    await page.getByText('工单号').waitFor()
+    await page.locator('.number').waitFor() // the ticket's own number (the toast says it too)
     await page.getByText(text).waitFor()
     const number = (await page.locator('.number').textContent()).trim()
     assert.match(number, /^\d{4}-\d{3}-\d{6}$/)
