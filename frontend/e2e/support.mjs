@@ -138,3 +138,35 @@ export async function signInAs(page, url, phone, password = FARMER_PASSWORD) {
   await page.evaluate((saved) => localStorage.setItem('sannong.session', JSON.stringify(saved)), session)
   return session
 }
+
+/** Waits until the app's offline cache (graphcache in IndexedDB) holds `needle`, e.g. an
+ * id: the cache is written when the page is idle, later on a busy machine. */
+export async function cachedOffline(page, needle, timeout = 30_000) {
+  await page.waitForFunction(
+    async (text) => {
+      const known = await indexedDB.databases()
+      if (!known.some((db) => db.name === 'sannong-cache-v1')) return false // never create it here
+      const db = await new Promise((resolve, reject) => {
+        const request = indexedDB.open('sannong-cache-v1')
+        request.onsuccess = () => resolve(request.result)
+        request.onerror = () => reject(request.error)
+      })
+      try {
+        for (const name of db.objectStoreNames) {
+          const read = (method) =>
+            new Promise((resolve, reject) => {
+              const request = db.transaction(name).objectStore(name)[method]()
+              request.onsuccess = () => resolve(request.result)
+              request.onerror = () => reject(request.error)
+            })
+          if (JSON.stringify([await read('getAllKeys'), await read('getAll')]).includes(text)) return true
+        }
+        return false
+      } finally {
+        db.close()
+      }
+    },
+    needle,
+    { polling: 250, timeout },
+  )
+}
