@@ -46,18 +46,7 @@ export const TownshipNoticesQuery = graphql(`
   }
 `)
 
-export const TownshipStatementFields = graphql(`
-  fragment TownshipStatementFields on FinanceStatement {
-    period
-    incomeTotal
-    expenseTotal
-    balance
-    lines { kind category item amount note }
-    byCategory { kind category amount percent }
-    warnings { lineIndex message percent }
-  }
-`)
-
+// A statement's fields are the farmer app's `FinanceStatementFields` (src/api/notices.ts).
 export const TownshipNoticeQuery = graphql(`
   query TownshipNotice($id: ID!) {
     node(id: $id) {
@@ -69,7 +58,7 @@ export const TownshipNoticeQuery = graphql(`
         withdrawReason
         author { id name }
         attachments { key kind name size url }
-        statement { ...TownshipStatementFields }
+        statement { ...FinanceStatementFields }
         revisions {
           version
           title
