@@ -3,7 +3,9 @@
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
-import { accessibilityProblems, api, cachedOffline, launch, login, phoneContext, signInAs, startServer } from './support.mjs'
+import { accessibilityProblems, api, cachedOffline, documentIdOf, launch, login, phoneContext, signInAs, startServer, witnessFailures } from './support.mjs'
+
+witnessFailures(import.meta.url)
 
 const PHOTO = fileURLToPath(new URL('../public/icon-512.png', import.meta.url))
 const SELLER_PHONE = '13800010000' // a demo farmer with listings
@@ -76,6 +78,19 @@ describe('the farmer', () => {
     const shown = await page.locator('.listing .title').allTextContents()
     assert.deepEqual(shown, titles.slice(0, shown.length))
     await page.getByText('还没有关注作物').waitFor()
+
+    // One start asks for home once: not again when the offline cache is back from IndexedDB.
+    const home = documentIdOf('Home')
+    const asked = []
+    const note = (request) => {
+      if (decodeURIComponent(request.url()).includes(`/graphql?documentId=${home}`)) asked.push(request.url())
+    }
+    page.on('request', note)
+    await page.reload()
+    await page.locator('.listing').first().waitFor()
+    await page.waitForTimeout(1_000)
+    page.off('request', note)
+    assert.equal(asked.length, 1, `home asked ${asked.length} times`)
   })
 
   test('follows a crop and sets a price alert; home shows its price', async () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { after, before, test } from 'node:test'
-import { accessibilityProblems, launch, login, phoneContext, signInAs, startServer } from './support.mjs'
+import { accessibilityProblems, launch, login, phoneContext, signInAs, startServer, witnessFailures } from './support.mjs'
 import {
   ADMIN_PASSWORD,
   ADMIN_PHONE,
@@ -17,6 +17,8 @@ import {
   writeNotice,
   writeStatement,
 } from './township.mjs'
+
+witnessFailures(import.meta.url)
 
 const PHOTO = fileURLToPath(new URL('../public/icon-512.png', import.meta.url))
 let server

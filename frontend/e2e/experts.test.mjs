@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict'
 import { fileURLToPath } from 'node:url'
 import { after, before, describe, test } from 'node:test'
-import { accessibilityProblems, api, launch, login, phoneContext, signInAs, startServer } from './support.mjs'
+import { accessibilityProblems, api, launch, login, phoneContext, signInAs, startServer, witnessFailures } from './support.mjs'
+
+witnessFailures(import.meta.url)
 
 const PHOTO = fileURLToPath(new URL('../public/icon-512.png', import.meta.url))
 const FARMER = '13800000001' // 王建国: no bookings in the demo

@@ -2,8 +2,10 @@
 // (tests/app_server.py: in-memory embedded database, demo data, the built app) and
 // Debian's Chromium driven by playwright-core at a phone's size.
 import { spawn } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
+import { afterEach } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 
@@ -53,8 +55,70 @@ export async function startServer({ documentsOnly = true, smsGateway = false } =
   }
 }
 
-export function launch(options = {}) {
-  return chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], ...options })
+const browsers = new Set()
+const pageLogs = new WeakMap()
+
+export async function launch(options = {}) {
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], ...options })
+  // Every page of every context keeps its last lines for witnessFailures.
+  const newContext = browser.newContext.bind(browser)
+  browser.newContext = async (contextOptions) => {
+    const context = await newContext(contextOptions)
+    context.on('page', keepLog)
+    return context
+  }
+  browsers.add(browser)
+  browser.on('disconnected', () => browsers.delete(browser))
+  return browser
+}
+
+function keepLog(page) {
+  const lines = []
+  pageLogs.set(page, lines)
+  const note = (line) => {
+    lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`)
+    if (lines.length > 60) lines.shift()
+  }
+  page.on('console', (message) => note(`console.${message.type()}: ${message.text()}`))
+  page.on('pageerror', (error) => note(`page error: ${error.message}`))
+  page.on('requestfailed', (request) => note(`failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`))
+  page.on('response', (response) => {
+    if (response.url().includes('/graphql')) note(`${response.status()} ${response.request().method()} ${response.url().slice(0, 160)}`)
+  })
+  page.on('framenavigated', (frame) => {
+    if (frame === page.mainFrame()) note(`at ${frame.url()}`)
+  })
+}
+
+/** After a failed test of this file: what every open page showed (a screenshot in
+ * e2e/failures/) and its last console lines, GraphQL responses and failed requests, in
+ * the output, so a failure seen once on a busy machine can be understood afterwards. */
+export function witnessFailures(testFile) {
+  const stem = basename(fileURLToPath(testFile), '.test.mjs')
+  let failures = 0
+  afterEach(async (t) => {
+    if (t.passed) return
+    failures += 1
+    mkdirSync(`${FRONTEND}e2e/failures`, { recursive: true })
+    let n = 0
+    for (const browser of browsers) {
+      for (const context of browser.contexts()) {
+        for (const page of context.pages()) {
+          n += 1
+          const shot = `${FRONTEND}e2e/failures/${stem}-${failures}-${n}.png`
+          const shown = await page
+            .screenshot({ path: shot, timeout: 5_000 })
+            .then(() => shot)
+            .catch((error) => `no screenshot: ${error.message}`)
+          const text = await page
+            .evaluate(() => document.body?.innerText.replace(/\s+/g, ' ').slice(0, 400) ?? '')
+            .catch(() => '?')
+          const log = (pageLogs.get(page) ?? []).join('\n  ')
+          console.log(`\n--- after "${t.name}" failed: page ${n} at ${page.url()} (${shown})\n  shows: ${text}\n  ${log}\n---`)
+        }
+      }
+    }
+  })
 }
 
 export function phoneContext(browser, options = {}) {

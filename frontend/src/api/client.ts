@@ -14,11 +14,36 @@ import { offlineExchange, type Cache } from '@urql/exchange-graphcache'
 import { makeDefaultStorage } from '@urql/exchange-graphcache/default-storage'
 import { relayPagination } from '@urql/exchange-graphcache/extras'
 import { createClient as createWsClient } from 'graphql-ws'
-import { map, pipe } from 'wonka'
+import { fromPromise, fromValue, map, mergeMap, pipe } from 'wonka'
 import schema from '../gql/schema.json'
 import { session, signOut } from '../session'
 
-export const storage = makeDefaultStorage({ idbName: 'sannong-cache-v1', maxAge: 14 })
+let hydrated = false
+let cacheHydrated = (): void => {}
+const hydration = new Promise<void>((resolve) => {
+  cacheHydrated = resolve
+  // IndexedDB that never answers (a broken profile) must not hold the app back.
+  setTimeout(resolve, 5_000)
+}).then(() => {
+  hydrated = true
+})
+
+export const storage = makeDefaultStorage({ idbName: 'sannong-cache-v1', maxAge: 14, onCacheHydrated: () => cacheHydrated() })
+
+/** First: operations wait until the cache is back from IndexedDB (a few milliseconds).
+ * The offline cache would otherwise send a query made before, cancel it once the cache
+ * is back and send it again: every start's first request twice over a slow link. The
+ * promise's callbacks run after the offline cache has marked itself hydrated, in the
+ * order the operations came. */
+const awaitHydration: Exchange =
+  ({ forward }) =>
+  (operations$) =>
+    forward(
+      pipe(
+        operations$,
+        mergeMap((operation) => (hydrated ? fromValue(operation) : fromPromise(hydration.then(() => operation)))),
+      ),
+    )
 
 interface Persisted {
   __meta__?: { hash?: string }
@@ -240,6 +265,7 @@ export const client = new Client({
         }
       },
     }),
+    awaitHydration,
     noteDocumentId,
     cache,
     sendDocumentId,
