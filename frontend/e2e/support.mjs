@@ -82,8 +82,10 @@ function keepLog(page) {
   page.on('console', (message) => note(`console.${message.type()}: ${message.text()}`))
   page.on('pageerror', (error) => note(`page error: ${error.message}`))
   page.on('requestfailed', (request) => note(`failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`))
-  page.on('response', (response) => {
-    if (response.url().includes('/graphql')) note(`${response.status()} ${response.request().method()} ${response.url().slice(0, 160)}`)
+  page.on('response', async (response) => {
+    if (!response.url().includes('/graphql')) return
+    const body = await response.text().catch(() => '')
+    note(`${response.status()} ${response.request().method()} ${response.url().slice(0, 120)} → ${body.slice(0, 240)}`)
   })
   page.on('framenavigated', (frame) => {
     if (frame === page.mainFrame()) note(`at ${frame.url()}`)

@@ -66,12 +66,18 @@ export async function writeNotice(page, { title, category = null, sms = false, a
   await body.click()
   await page.keyboard.type('各村村民：')
   await page.keyboard.press('Enter')
+  // Each tool's pressed state is waited for: on a busy machine the editor applies it a
+  // frame after the click, and keys typed before would miss the format.
+  const tool = (name, pressed) => page.locator(`.toolbar button[title="${name}"][aria-pressed="${pressed}"]`).waitFor()
   await page.getByRole('button', { name: '加粗' }).click()
+  await tool('加粗', true)
   await page.keyboard.type('本周六上午九点')
   await page.getByRole('button', { name: '加粗' }).click()
+  await tool('加粗', false)
   await page.keyboard.type('在村委会办理，请带好身份证。')
   await page.keyboard.press('Enter')
   await page.getByRole('button', { name: '项目列表' }).click()
+  await tool('项目列表', true)
   await page.keyboard.type('身份证原件')
   await page.keyboard.press('Enter')
   await page.keyboard.type('一卡通存折')
