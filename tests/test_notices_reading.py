@@ -42,6 +42,23 @@ async def test_reading_and_acknowledging_update_the_receipts_and_the_unread_coun
     assert all(edge["node"]["read"] is None for edge in anonymous["edges"])
 
 
+async def test_a_read_and_a_confirmation_answer_the_readers_new_unread_count(api: Api) -> None:
+    township = await admin(api)
+    first = await publish(api, township, title="秋粮收购", requiresAck=True)
+    await publish(api, township, title="冬季防火")
+    farmer = await api.person(village="孙家集村")
+    with_me = "{ notice { id read } me { unreadNoticeCount } userErrors { code } }"
+    read = f"mutation($i: MarkNoticeReadInput!) {{ markNoticeRead(input: $i) {with_me} }}"
+    ack = f"mutation($i: AcknowledgeNoticeInput!) {{ acknowledgeNotice(input: $i) {with_me} }}"
+    marked = await api.gql(read, {"i": {"noticeId": first["id"]}}, as_=farmer)
+    assert marked["data"]["markNoticeRead"]["me"] == {"unreadNoticeCount": 1}
+    assert await unread(api, farmer) == 1
+    acked = await api.gql(ack, {"i": {"noticeId": first["id"]}}, as_=farmer)
+    assert acked["data"]["acknowledgeNotice"]["me"] == {"unreadNoticeCount": 1}
+    refused = await api.gql(read, {"i": {"noticeId": first["id"]}})
+    assert refused["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
 async def test_acknowledging_a_notice_that_does_not_ask_for_it_is_refused(api: Api) -> None:
     township = await admin(api)
     notice = await publish(api, township, title="普通通知")

@@ -312,6 +312,16 @@ class NoticePayload:
     notice: Notice | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
 
+    @strawberry.field(
+        description="The signed-in person after the change: a reader's unread count comes "
+        "back with the read or confirmation that changed it"
+    )
+    async def me(self, info: strawberry.Info) -> User | None:
+        # The app writes the count from here instead of fetching it again (one round trip
+        # less on a slow link, and no moment without a count on the screen).
+        viewer = await info.context.viewer()
+        return None if viewer is None else await User.load(info, viewer.id)
+
 
 @strawberry.input
 class FinanceLineInput:

@@ -45,6 +45,8 @@ const awaitHydration: Exchange =
       ),
     )
 
+type NoticePayload = { notice?: { id: string } | null }
+
 interface Persisted {
   __meta__?: { hash?: string }
 }
@@ -99,9 +101,25 @@ function invalidateAll(cache: Cache, fieldName: string): void {
   }
 }
 
-/** A notice opened or confirmed: the unread count and the lists of unread ones change
- * (the notice's own `read` flag comes back in the payload, normalized). */
-function noticeReadChanged(cache: Cache): void {
+/** A notice opened or confirmed leaves the lists of unread ones at once; its `read` flag
+ * and the reader's unread count come back in the payload, normalized. Nothing is asked
+ * again: invalidating here made three screens refetch over a slow link, and with the read
+ * and the confirmation both in flight a kept-alive home could stay without its count. */
+function noticeLeftUnread(cache: Cache, noticeId: string | undefined): void {
+  if (!noticeId) return
+  const notice = cache.keyOfEntity({ __typename: 'Notice', id: noticeId })
+  for (const field of cache.inspectFields('Query')) {
+    if (field.fieldName !== 'notices' || !field.arguments?.unreadOnly) continue
+    const connection = cache.resolve('Query', field.fieldKey)
+    const edges = typeof connection === 'string' ? cache.resolve(connection, 'edges') : null
+    if (typeof connection !== 'string' || !Array.isArray(edges)) continue
+    const kept = edges.filter((edge) => typeof edge !== 'string' || cache.resolve(edge, 'node') !== notice)
+    if (kept.length !== edges.length) cache.link(connection, 'edges', kept as string[])
+  }
+}
+
+/** A new notice: the unread count and the lists of unread ones are asked again. */
+function unreadNoticesChanged(cache: Cache): void {
   const me = cache.resolve('Query', 'me')
   if (typeof me === 'string') cache.invalidate(me, 'unreadNoticeCount')
   for (const field of cache.inspectFields('Query')) {
@@ -210,8 +228,8 @@ const cache = offlineExchange({
         const me = cache.resolve('Query', 'me')
         if (typeof me === 'string') cache.invalidate(me, 'unreadNotificationCount')
       },
-      markNoticeRead: (_result, _args, cache) => noticeReadChanged(cache),
-      acknowledgeNotice: (_result, _args, cache) => noticeReadChanged(cache),
+      markNoticeRead: (result, _args, cache) => noticeLeftUnread(cache, (result.markNoticeRead as NoticePayload).notice?.id),
+      acknowledgeNotice: (result, _args, cache) => noticeLeftUnread(cache, (result.acknowledgeNotice as NoticePayload).notice?.id),
       submitFeedback: (_result, _args, cache) => invalidateAll(cache, 'feedback'),
     },
     Subscription: {
@@ -223,7 +241,7 @@ const cache = offlineExchange({
       },
       noticePublished: (_result, _args, cache) => {
         invalidateAll(cache, 'notices')
-        noticeReadChanged(cache)
+        unreadNoticesChanged(cache)
       },
       // A booking, cancellation or completion moves a consultation between lists.
       consultationUpdated: (_result, _args, cache) => invalidateAll(cache, 'myConsultations'),

@@ -93,6 +93,7 @@ export const MarkNoticeReadMutation = graphql(`
   mutation MarkNoticeRead($input: MarkNoticeReadInput!) {
     markNoticeRead(input: $input) {
       notice { id read acknowledged }
+      me { id unreadNoticeCount }
       userErrors { field message code }
     }
   }
@@ -102,6 +103,7 @@ export const AcknowledgeNoticeMutation = graphql(`
   mutation AcknowledgeNotice($input: AcknowledgeNoticeInput!) {
     acknowledgeNotice(input: $input) {
       notice { id read acknowledged }
+      me { id unreadNoticeCount }
       userErrors { field message code }
     }
   }
