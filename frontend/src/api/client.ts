@@ -171,6 +171,7 @@ const cache = offlineExchange({
     ConsultationPayload: () => null,
     CallSignalPayload: () => null,
     VideoSessionPayload: () => null,
+    RegionPayload: () => null,
   },
   resolvers: {
     Query: {
@@ -213,6 +214,10 @@ const cache = offlineExchange({
       markNoticeRead: (_result, _args, cache) => noticeReadChanged(cache),
       acknowledgeNotice: (_result, _args, cache) => noticeReadChanged(cache),
       submitFeedback: (_result, _args, cache) => invalidateAll(cache, 'feedback'),
+      // A new region joins its parent's children (and lists by level); a renamed one
+      // changes the full names those lists show.
+      createRegion: (_result, _args, cache) => invalidateAll(cache, 'regions'),
+      renameRegion: (_result, _args, cache) => invalidateAll(cache, 'regions'),
     },
     Subscription: {
       orderUpdated: (result, _args, cache) => {
