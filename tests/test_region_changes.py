@@ -158,6 +158,7 @@ async def test_a_farmer_can_register_in_a_new_village(api: Api, platform: Person
     [
         (SUNJIAJI, "37078300320", "新村", "code", "INVALID_REGION_CODE"),  # 11 digits
         (SUNJIAJI, "37078300320a", "新村", "code", "INVALID_REGION_CODE"),
+        (SUNJIAJI, "370783003２９９", "新村", "code", "INVALID_REGION_CODE"),  # full-width
         (SUNJIAJI, "370783002299", "新村", "code", "INVALID_REGION_CODE"),  # 洛城街道's prefix
         (SUNJIAJI, "370783003000", "新村", "code", "INVALID_REGION_CODE"),  # own digits all 0
         (SHOUGUANG, "370783104001", "新镇", "code", "INVALID_REGION_CODE"),  # not ending in 0

@@ -63,7 +63,7 @@ LEVEL_LABELS = {
     RegionLevel.TOWNSHIP: "乡镇",
     RegionLevel.VILLAGE: "村",
 }
-CODE = re.compile(r"\d{12}")
+CODE = re.compile(r"[0-9]{12}")  # ASCII only: `\d` would take any script's digits
 NAME_MAX = 20
 # Han characters (with the compatibility block), Latin letters and digits (a 社区 may be
 # "1号社区"), and the marks Chinese place names use: 间隔号, parentheses, a hyphen.
