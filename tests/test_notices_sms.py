@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from sannong.api.app import create_app
+from sannong.auth import Role
 from sannong.clock import now
 from sannong.db import Database
 from sannong.db.client import open_client
@@ -20,7 +21,7 @@ from sannong.integrations.sms import HttpSms
 from sannong.rules.jobs import HANDLERS
 from sannong.seed.regions import village_code
 from tests.conftest import settings_for_tests, start_app
-from tests.factories import SUNJIAJI, Api, region_id
+from tests.factories import PROVINCE, SUNJIAJI, Api, region_id
 from tests.gateway import Gateway, running_gateway
 from tests.notices import WITHDRAW, admin, publish, residents
 
@@ -194,3 +195,21 @@ async def test_a_notice_withdrawn_while_its_sms_go_out_stops_them(fast_api: Api)
         await asyncio.sleep(0.01)
         await run_until_done(db, worker)
     assert len(gateway.received) == 50
+
+
+async def test_messages_sent_after_a_rename_use_the_regions_new_name(fast_api: Api) -> None:
+    api, db = fast_api, fast_api.db
+    township = await admin(api)
+    await residents(api, "胡营村", 3, 13700000000)
+    await publish(api, township, region=village_code("胡营村"), title="医保缴费提醒", sendSms=True)
+    platform = await api.person(Role.PLATFORM_ADMIN, scope=PROVINCE)
+    renamed = await api.gql(
+        """mutation($i: RenameRegionInput!) { renameRegion(input: $i) { userErrors { code } } }""",
+        {"i": {"id": region_id(village_code("胡营村")), "name": "胡家营村"}},
+        as_=platform,
+    )
+    assert renamed["data"]["renameRegion"]["userErrors"] == []
+    async with running_gateway(Gateway()) as (url, gateway), aiohttp.ClientSession() as session:
+        await run_until_done(db, runner(db, HttpSms(db, session, url)))
+    assert len(gateway.received) == 3
+    assert all(m["text"].startswith("【三农】胡家营村通知公告") for m in gateway.received)

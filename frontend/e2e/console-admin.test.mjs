@@ -385,3 +385,75 @@ test('a farmer opening the township console is refused by the screen and by the 
   assert.equal(publish.errors?.[0]?.extensions?.code ?? publish.data?.publishNotice?.userErrors?.[0]?.code, 'FORBIDDEN')
   await context.close()
 })
+
+test('a platform admin adds a village under a township, renames it, and a farmer can register there', async () => {
+  const village = '370783003288' // 孙家集街道's digits, then 288
+  const regionId = Buffer.from(`Region:${village}`).toString('base64')
+  for (const viewport of ['desktop', 'phone']) {
+    const context = viewport === 'phone' ? await phoneContext(browser) : await desktopContext(browser)
+    const page = await context.newPage()
+    const errors = []
+    page.on('pageerror', (error) => errors.push(error.message))
+    await signInAs(page, server.url, '13800000004', 'pingtai2026')
+    await page.goto(`${server.url}/console/platform/regions`)
+    await page.getByRole('button', { name: '展开潍坊市' }).click() // 山东省, the admin's own, is open
+    await page.getByRole('button', { name: '展开寿光市' }).click()
+    await page.getByRole('button', { name: '添加村（社区）到孙家集街道' }).click()
+    const dialog = page.locator('.van-dialog') // (Vant's toast is a dialog too)
+    const code = dialog.getByLabel('区划代码', { exact: true })
+    assert.equal(await code.inputValue(), '370783003', 'the code starts with the township’s digits')
+    assert.match(await dialog.locator('.facts').innerText(), /级别\s*村（社区）/, 'the level is shown, not chosen')
+    if (viewport === 'phone') {
+      assert.ok((await page.evaluate(() => document.documentElement.scrollWidth)) <= 390, 'no sideways scrolling')
+      for (const box of await page.locator('.node-actions button').evaluateAll((all) => all.map((b) => b.getBoundingClientRect()))) {
+        assert.ok(box.width >= 44 && box.height >= 44, `a tap target of ${box.width}×${box.height}`)
+      }
+      await assertAccessible(page, 'regions form, phone')
+      await context.close()
+      continue
+    }
+    // a code under another township: the server's reason, next to the field, nothing added
+    await code.fill('370783002288')
+    await dialog.getByLabel('名称', { exact: true }).fill('新建村')
+    await dialog.getByRole('button', { name: '保存' }).click()
+    const reason = dialog.locator('#region-code-error')
+    await reason.waitFor()
+    assert.equal(await reason.innerText(), '区划代码应以上级代码的前 9 位 370783003 开头')
+    assert.equal(await code.getAttribute('aria-invalid'), 'true')
+    await assertAccessible(page, 'regions form with a refusal')
+    await code.fill(village)
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await dialog.waitFor({ state: 'hidden' })
+    const added = page.locator(`[data-code="${village}"]`)
+    await added.getByText('新建村').waitFor()
+    assert.equal(await page.getByRole('treeitem', { name: /孙家集街道/ }).first().getAttribute('aria-expanded'), 'true')
+    // renamed in place; the tree shows the new name
+    await page.getByRole('button', { name: '改名：新建村' }).click()
+    const name = dialog.getByLabel('名称', { exact: true })
+    assert.equal(await name.inputValue(), '新建村')
+    await name.fill('三元朱村') // a sibling's name
+    await dialog.getByRole('button', { name: '保存' }).click()
+    await dialog.locator('#region-name-error').getByText('同一上级下已有名为「三元朱村」的地区').waitFor()
+    await name.fill('新风村')
+    await name.press('Enter')
+    await dialog.waitFor({ state: 'hidden' })
+    await added.getByText('新风村').waitFor()
+    assert.deepEqual(errors, [])
+    await context.close()
+  }
+  // a farmer's phone lists the village under the township and registers there
+  const listed = await data(`query($p: ID) { regions(parentId: $p) { id name } }`, { p: TOWNSHIP })
+  assert.ok(listed.regions.some((r) => r.id === regionId && r.name === '新风村'), JSON.stringify(listed))
+  const registered = await data(
+    `mutation($i: RegisterInput!) { register(input: $i) { token user { village { fullName } } userErrors { message } } }`,
+    { i: { phone: '13912340288', password: 'abc12345x', name: '新村民', villageId: regionId } },
+  )
+  assert.deepEqual(registered.register.userErrors, [])
+  assert.equal(registered.register.user.village.fullName, '山东省潍坊市寿光市孙家集街道新风村')
+  const log = await data(
+    `{ auditLog(filter: { action: CREATE_REGION }, first: 5) { edges { node { outcome detail } } } }`,
+    {},
+    (await login(server.url, '13800000004', 'pingtai2026')).token,
+  )
+  assert.deepEqual(log.auditLog.edges.map((e) => e.node.outcome), ['DONE', 'REFUSED'])
+})

@@ -31,6 +31,15 @@ try {
   await signInAs(page, server.url, '13800000004', 'pingtai2026')
   await shot('console-platform-stats', '/console/platform/stats', 'canvas', { fullPage: true })
   await shot('console-platform-users', '/console/platform/users', 'tbody tr')
+  // The regions screen with its form open: a village added under 孙家集街道.
+  await shot('console-platform-regions', '/console/platform/regions', '.van-dialog input', {}, async () => {
+    await page.getByRole('button', { name: '展开潍坊市' }).click()
+    await page.getByRole('button', { name: '展开寿光市' }).click()
+    await page.getByRole('button', { name: '展开孙家集街道' }).click()
+    await page.getByText('三元朱村').waitFor()
+    await page.getByRole('button', { name: '添加村（社区）到孙家集街道' }).click()
+    await page.locator('.van-dialog').getByLabel('名称', { exact: true }).fill('王家庄村')
+  })
 } finally {
   await browser.close()
   await server.stop()

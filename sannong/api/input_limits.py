@@ -58,6 +58,10 @@ TEXT_MAXIMA: Mapping[str, int] = {
     "UpdateProfileInput.name": SHORT,
     "UpdateProfileInput.currentPassword": SHORT,
     "UpdateProfileInput.newPassword": SHORT,
+    # regions
+    "CreateRegionInput.code": SHORT,
+    "CreateRegionInput.name": SHORT,
+    "RenameRegionInput.name": SHORT,
     # information
     "PublishArticleInput.title": LINE,
     "PublishArticleInput.summary": LINE,

@@ -35,7 +35,7 @@ from sannong.resolvers.notices import NoticeMutation, NoticeQuery, NoticeSubscri
 from sannong.resolvers.notifications import NotificationMutation, NotificationQuery
 from sannong.resolvers.people import PeopleQuery
 from sannong.resolvers.prices import PriceAlertQuery, PriceMutation, PriceQuery
-from sannong.resolvers.regions import RegionQuery
+from sannong.resolvers.regions import RegionMutation, RegionQuery
 from sannong.resolvers.search import SearchQuery
 from sannong.settings import Settings
 
@@ -67,6 +67,7 @@ MUTATIONS: tuple[type, ...] = (
     ConsultationMutation,
     NoticeMutation,
     FeedbackMutation,
+    RegionMutation,
 )
 SUBSCRIPTIONS: tuple[type, ...] = (
     MarketSubscription,

@@ -35,6 +35,7 @@ INDEXES: dict[str, list[Index]] = {
         Index([("parentId", 1), ("_id", 1)]),  # children of a region
         Index([("level", 1), ("_id", 1)]),  # regions by level
         Index([("path", 1), ("_id", 1)]),  # subtree: every region under an ancestor
+        Index([("parentId", 1), ("name", 1)], unique=True),  # a name once among siblings
     ],
     "users": [
         Index([("phone", 1)], unique=True),  # login, duplicate phone

@@ -5,8 +5,18 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from sannong.types.common import node_key
-from sannong.types.regions import Region, RegionLevel
+from sannong.auth import Role, require_role
+from sannong.context import Context
+from sannong.rules import regions as rules
+from sannong.rules.audit import AuditAction
+from sannong.types.common import mutation, node_key
+from sannong.types.regions import (
+    CreateRegionInput,
+    Region,
+    RegionLevel,
+    RegionPayload,
+    RenameRegionInput,
+)
 
 MAX_REGIONS = 1000  # one answer never carries more regions than this
 
@@ -36,3 +46,38 @@ class RegionQuery:
             query, sort=[("_id", 1)], limit=MAX_REGIONS
         ).to_list()
         return [Region.from_doc(doc) for doc in docs]
+
+
+@strawberry.type
+class RegionMutation:
+    @mutation(
+        "Platform admins: add a region one level below one of their subtree",
+        audit=AuditAction.CREATE_REGION,
+    )
+    async def create_region(
+        self, info: strawberry.Info[Context], input: CreateRegionInput
+    ) -> RegionPayload:
+        context = info.context
+        region = await rules.create_region(
+            context.db,
+            context,
+            require_role(await context.viewer(), Role.PLATFORM_ADMIN),
+            parent_code=node_key(input.parent_id, "Region", "parentId"),
+            code=input.code,
+            name=input.name,
+        )
+        return RegionPayload(region=Region.from_doc(region))
+
+    @mutation("Platform admins: rename a region of their subtree", audit=AuditAction.RENAME_REGION)
+    async def rename_region(
+        self, info: strawberry.Info[Context], input: RenameRegionInput
+    ) -> RegionPayload:
+        context = info.context
+        region = await rules.rename_region(
+            context.db,
+            context,
+            require_role(await context.viewer(), Role.PLATFORM_ADMIN),
+            code=node_key(input.id, "Region", "id"),
+            name=input.name,
+        )
+        return RegionPayload(region=Region.from_doc(region))

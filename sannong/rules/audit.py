@@ -40,6 +40,8 @@ class AuditAction(Enum):
     GRANT_ROLE = "GRANT_ROLE"
     REPORT_PRICES = "REPORT_PRICES"
     CREATE_ALERT = "CREATE_ALERT"
+    CREATE_REGION = "CREATE_REGION"
+    RENAME_REGION = "RENAME_REGION"
 
 
 class AuditOutcome(Enum):

@@ -192,7 +192,6 @@ def notice_document(
         "statement": None,
         **fields,
         "regionId": region["_id"],
-        "regionName": region["name"],
         "regionLevel": region["level"],
         "path": region["path"],
         "attachments": attachments,
@@ -529,11 +528,11 @@ async def notice_stats(
 # -- SMS ---------------------------------------------------------------------------------
 
 
-def notice_sms_text(notice: dict[str, Any]) -> str:
+def notice_sms_text(notice: dict[str, Any], region_name: str) -> str:
     category = CATEGORY_LABELS[NoticeCategory(notice["category"])]
     title = notice["title"] if len(notice["title"]) <= 30 else notice["title"][:29] + "…"
     ask = "并点击确认" if notice["requiresAck"] else ""
-    return f"【三农】{notice['regionName']}{category}：{title}。请打开三农App查看全文{ask}。"
+    return f"【三农】{region_name}{category}：{title}。请打开三农App查看全文{ask}。"
 
 
 async def send_notice_sms(services: JobServices, job: Document) -> None:
@@ -541,11 +540,14 @@ async def send_notice_sms(services: JobServices, job: Document) -> None:
     notice = await services.db.notices.find_one({"_id": ObjectId(job["payload"]["ref"])})
     if notice is None or notice["status"] != NoticeStatus.PUBLISHED.value:
         return  # withdrawn before its messages went out: the rest are not sent
+    # The region's name is read when a batch goes out, not copied onto the notice: a
+    # platform admin may rename the region, and the messages say what it is called now.
+    region = await services.db.regions.find_one({"_id": notice["regionId"]}, {"name": 1})
     await fan_out_batch(
         services,
         job,
         region_codes=[notice["regionId"]],
         key=f"notice:{notice['_id']}",
-        sms_text=notice_sms_text(notice),
+        sms_text=notice_sms_text(notice, region["name"] if region else ""),
         purpose="notice",
     )

@@ -12,7 +12,8 @@ from sannong.types.accounts import User
 from sannong.types.regions import Region
 
 strawberry.enum(
-    AuditAction, description="发布、修改、撤回通知，答复工单，隐藏、恢复商品，授权，报价，预警"
+    AuditAction,
+    description="发布、修改、撤回通知，答复工单，隐藏、恢复商品，授权，报价，预警，新增、更名地区",
 )
 strawberry.enum(AuditOutcome, description="Done, or refused (with the code and message)")
 

@@ -5,9 +5,9 @@ from strawberry import relay
 
 from sannong.loaders.regions import RegionById, RegionsByParent
 from sannong.rules.regions import RegionLevel
-from sannong.types.common import DocumentNode
+from sannong.types.common import DocumentNode, UserError
 
-__all__ = ["Region", "RegionLevel"]
+__all__ = ["CreateRegionInput", "Region", "RegionLevel", "RegionPayload", "RenameRegionInput"]
 
 
 strawberry.enum(RegionLevel, description="Levels of China's administrative divisions")
@@ -51,3 +51,24 @@ class Region(DocumentNode):
     @strawberry.field(description="E.g. 山东省潍坊市寿光市洛城街道东斟灌村")
     async def full_name(self, info: strawberry.Info) -> str:
         return "".join(region.name for region in await self.path(info))
+
+
+@strawberry.input(description="A new region one level below its parent (platform admins)")
+class CreateRegionInput:
+    parent_id: relay.GlobalID
+    code: str = strawberry.field(
+        description="12 digits: the parent's significant digits, then this level's own"
+    )
+    name: str = strawberry.field(description="1–20 characters, unique among its siblings")
+
+
+@strawberry.input(description="A region's new name (platform admins)")
+class RenameRegionInput:
+    id: relay.GlobalID
+    name: str = strawberry.field(description="1–20 characters, unique among its siblings")
+
+
+@strawberry.type
+class RegionPayload:
+    region: Region | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)

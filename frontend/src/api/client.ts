@@ -189,6 +189,7 @@ const cache = offlineExchange({
     ConsultationPayload: () => null,
     CallSignalPayload: () => null,
     VideoSessionPayload: () => null,
+    RegionPayload: () => null,
   },
   resolvers: {
     Query: {
@@ -231,6 +232,10 @@ const cache = offlineExchange({
       markNoticeRead: (result, _args, cache) => noticeLeftUnread(cache, (result.markNoticeRead as NoticePayload).notice?.id),
       acknowledgeNotice: (result, _args, cache) => noticeLeftUnread(cache, (result.acknowledgeNotice as NoticePayload).notice?.id),
       submitFeedback: (_result, _args, cache) => invalidateAll(cache, 'feedback'),
+      // A new region joins its parent's children (and lists by level); a renamed one
+      // changes the full names those lists show.
+      createRegion: (_result, _args, cache) => invalidateAll(cache, 'regions'),
+      renameRegion: (_result, _args, cache) => invalidateAll(cache, 'regions'),
     },
     Subscription: {
       orderUpdated: (result, _args, cache) => {
