@@ -450,10 +450,29 @@ test('a platform admin adds a village under a township, renames it, and a farmer
   )
   assert.deepEqual(registered.register.userErrors, [])
   assert.equal(registered.register.user.village.fullName, '山东省潍坊市寿光市孙家集街道新风村')
+  const platform = (await login(server.url, '13800000004', 'pingtai2026')).token
   const log = await data(
     `{ auditLog(filter: { action: CREATE_REGION }, first: 5) { edges { node { outcome detail } } } }`,
     {},
-    (await login(server.url, '13800000004', 'pingtai2026')).token,
+    platform,
   )
   assert.deepEqual(log.auditLog.edges.map((e) => e.node.outcome), ['DONE', 'REFUSED'])
+
+  // The farmer's phone keeps the village's name from sign-in; home brings a later rename.
+  const phone = await phoneContext(browser)
+  const farmer = await phone.newPage()
+  await signInAs(farmer, server.url, '13912340288', 'abc12345x')
+  await farmer.goto(`${server.url}/`)
+  await farmer.getByText('孙家集街道新风村').waitFor()
+  const renamed = await data(
+    `mutation($i: RenameRegionInput!) { renameRegion(input: $i) { userErrors { code } } }`,
+    { i: { id: regionId, name: '新风二村' } },
+    platform,
+  )
+  assert.deepEqual(renamed.renameRegion.userErrors, [])
+  await farmer.reload()
+  await farmer.getByText('孙家集街道新风二村').waitFor()
+  await farmer.reload() // kept in the session: shown before home answers
+  await farmer.getByText('孙家集街道新风二村').waitFor()
+  await phone.close()
 })

@@ -73,6 +73,14 @@ export function updateUser(user: UserFields): void {
   localStorage.setItem(KEY, JSON.stringify(session))
 }
 
+/** The village's full name as the server says it now: a platform admin may rename it
+ * after the phone signed in. */
+export function noteVillageName(fullName: string | null | undefined): void {
+  if (!session.user || !fullName || session.user.villageName === fullName) return
+  session.user.villageName = fullName
+  localStorage.setItem(KEY, JSON.stringify(session))
+}
+
 export function signOut(): void {
   session.token = null
   session.user = null

@@ -64,6 +64,7 @@ export const HomeQuery = graphql(`
     me {
       id
       name
+      village { id fullName }
       unreadNotificationCount
       unreadNoticeCount
       followedCommodities { ...CommodityPriceFields }
