@@ -22,6 +22,7 @@ from sannong.types.prices import Commodity
 from tests.experts import SCHEDULE, expert, later
 from tests.factories import Api
 from tests.market import create_listing
+from tests.notices import MARK_READ, admin, publish
 from tests.prices_helpers import commodity_id
 
 SCREEN = """{
@@ -124,3 +125,23 @@ async def test_then_applies_now_or_once_awaited() -> None:
     later_value = then(two(), lambda n: n * 10)
     assert not isinstance(later_value, int)
     assert await later_value == 20
+
+
+async def test_read_flags_come_with_the_page_only_when_asked(api: Api) -> None:
+    township = await admin(api)
+    first = await publish(api, township, title="第一号通知")
+    await publish(api, township, title="第二号通知")
+    farmer = await api.person()
+    opened = await api.gql(MARK_READ, {"i": {"noticeId": first["id"]}}, as_=farmer)
+    assert opened["data"]["markNoticeRead"]["notice"]["read"] is True
+
+    flags = """fragment Flags on Notice { read }
+        { notices(first: 5) { edges { node { title ...Flags } } } }"""
+    plain = "{ notices(first: 5) { edges { node { title } } } }"
+    with count_commands() as with_flags:
+        result = await api.gql(flags, as_=farmer)
+    with count_commands() as without:
+        await api.gql(plain, as_=farmer)
+    read = {e["node"]["title"]: e["node"]["read"] for e in result["data"]["notices"]["edges"]}
+    assert read == {"第一号通知": True, "第二号通知": False}
+    assert with_flags.count == without.count + 1  # the reader's receipts, once
