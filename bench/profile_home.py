@@ -1,18 +1,21 @@
 """Where the API's CPU goes on a farmer's Home request, next to the hand-written floor.
 
-    .venv/bin/python -m bench.profile_home [--requests N] [--top K] [--sort tottime|cumulative]
+    .venv/bin/python -m bench.profile_home [--requests N] [--rounds R] [--top K]
+        [--sort tottime|cumulative] [--save FILE] [--pyinstrument]
 
 Seeds the demo data grown to the first size of `bench/load.py` (the same helpers, the
 same SQLite file), serves it from the embedded server in its own process, then drives
 the real ASGI apps in this process, with raw ASGI messages (no HTTP client or server in
 between: their cost is the same for both and not ours to cut):
 
-1. the API (`create_app`) with N Home requests as the demo farmer (logged in once);
-2. the floor (`bench/floor.py`'s endpoint) with N requests for the same data.
+1. the API (`create_app`) with Home requests as the demo farmer (logged in once);
+2. the floor (`bench/floor.py`'s endpoint) with requests for the same data,
 
-It prints the CPU milliseconds per request of this process for each (time.process_time:
-the machine is shared, so wall time is noise; the database server's CPU is another
-process's and not counted), their ratio, and a cProfile top list of the API's requests
+in R short rounds of N/4 requests each, taking turns. It prints the CPU milliseconds
+per request of this process for each, best and median of the rounds (time.process_time:
+the machine is shared, so wall time is noise, and even CPU time varies with what else
+runs; the database server's CPU is another process's and not counted), their ratio,
+the garbage collector's share, and a cProfile top list of N more API requests
 (a second, profiled run timed by CPU time: cProfile slows calls down, so its times
 are relative only).
 """
@@ -25,6 +28,7 @@ import gc
 import io
 import pstats
 import shutil
+import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -163,7 +167,9 @@ async def sample(home: Callable[[], Awaitable[None]], requests: int) -> None:
     print(profiler.output_text(unicode=True, color=False, flat=True, flat_time="self"))
 
 
-async def run(requests: int, top: int, sort: str, save: Path | None, sampler: bool) -> None:
+async def run(
+    requests: int, rounds_of: int, top: int, sort: str, save: Path | None, sampler: bool
+) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="sannong-profile-"))
     path = workdir / "bench.sqlite"
     database: EmbeddedServer | None = None
@@ -210,18 +216,24 @@ async def run(requests: int, top: int, sort: str, save: Path | None, sampler: bo
             for send in (home, by_hand):  # fills both processes' copies and caches
                 for _ in range(20):
                     await send()
-            rounds = {"api": [], "floor": []}
-            for _ in range(3):  # interleaved: a busy moment of the machine hits both
-                rounds["api"].append(await cpu_ms_per_request(home, requests))
-                rounds["floor"].append(await cpu_ms_per_request(by_hand, requests))
+            rounds: dict[str, list[float]] = {"api": [], "floor": []}
+            each = max(1, requests // 4)
+            for _ in range(rounds_of):  # short, interleaved: a busy moment hits both
+                rounds["api"].append(await cpu_ms_per_request(home, each))
+                rounds["floor"].append(await cpu_ms_per_request(by_hand, each))
             with collections() as gc_api:
                 await cpu_ms_per_request(home, requests)
             with collections() as gc_floor:
                 await cpu_ms_per_request(by_hand, requests)
             api_ms, floor_ms = min(rounds["api"]), min(rounds["floor"])
-            print(f"Home through the API:   {api_ms:.2f} ms CPU per request  {rounds['api']}")
-            print(f"The same by hand:       {floor_ms:.2f} ms CPU per request  {rounds['floor']}")
-            print(f"Ratio API / floor:      {api_ms / floor_ms:.2f}x  (best of 3 rounds each)")
+            median = {name: statistics.median(found) for name, found in rounds.items()}
+            print(f"CPU ms per request, best and median of {rounds_of} rounds of {each}:")
+            print(f"  Home through the API: {api_ms:.2f}  {median['api']:.2f}")
+            print(f"  The same by hand:     {floor_ms:.2f}  {median['floor']:.2f}")
+            print(
+                f"  Ratio API / floor:    {api_ms / floor_ms:.2f}x  "
+                f"{median['api'] / median['floor']:.2f}x"
+            )
             for name, found in (("API", gc_api), ("floor", gc_floor)):
                 print(
                     f"Garbage collection, {name}: {found['ms'] / requests:.2f} ms CPU per "
@@ -258,6 +270,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=12, help="of requests/4 each, min taken")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"))
     parser.add_argument("--save", type=Path, help="also write the profile here (pstats)")
@@ -266,7 +279,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     asyncio.run(
-        run(args.requests, args.top, args.sort, args.save, args.pyinstrument),
+        run(args.requests, args.rounds, args.top, args.sort, args.save, args.pyinstrument),
         loop_factory=uvloop.new_event_loop,
     )
 
