@@ -17,6 +17,7 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import cast as strawberry_cast
 
 from sannong.api.errors import CodedErrors
+from sannong.api.fast_fields import streamline
 from sannong.api.limits import DocumentCache, Limits, RequestValidation
 from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
@@ -142,7 +143,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     ]
     if not settings.debug:
         extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
-    return SannongSchema(
+    schema = SannongSchema(
         query=_query_type(),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
@@ -150,3 +151,5 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(disable_field_suggestions=not settings.debug),
         execution_context_class=None if settings.debug else _HiddenSuggestions,
     )
+    streamline(schema)
+    return schema

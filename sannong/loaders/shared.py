@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from sannong.loaders import ById
+from sannong.loaders import UNKNOWN, ById, Unknown
 
 type Key = tuple[str, str, Any]  # database, loader or collection, _id or list key
 
@@ -85,6 +85,14 @@ class SharedById(ById):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         SharedById.kinds.append(cls)
+
+    def peek(self, key: Any) -> dict[str, Any] | Unknown | None:
+        """Also the process's copy (then kept for the rest of the request)."""
+        found = super().peek(key)
+        if found is UNKNOWN and (doc := SHARED.get((self.db.name, type(self).__name__, key))):
+            self.prime(key, doc)
+            return doc
+        return found
 
     async def batch_load(self, keys: Sequence[Any]) -> Sequence[dict[str, Any] | None]:
         name = type(self).__name__

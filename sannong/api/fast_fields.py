@@ -1,0 +1,94 @@
+"""Cheaper field resolution for the fields strawberry wraps generically.
+
+Strawberry gives every field a resolver built for the general case: field extensions
+(middleware around the resolver), exception handlers, arguments converted and
+re-keyed, `info` and the parent found by inspecting the resolver's signature, and an
+extra coroutine around every async resolver. Our types use none of that on reads: field
+extensions only wrap mutations (`RuleErrorsAsPayload`), no exception handlers are
+configured. A Home request resolves ~130 fields, so the generic wrapper was a large
+share of the API's CPU (bench/profile_home.py).
+
+After the schema is built, `streamline` replaces the resolver of each field that uses
+none of those features with one that does the same work directly:
+
+- a plain attribute (no resolver): `getattr(source, python_name)`, as strawberry's
+  default resolver does;
+- a resolver method: called with the parent / `info` / converted arguments where its
+  signature asks for them; an async resolver's coroutine goes to graphql-core as it
+  is, which awaits it.
+
+A field with field extensions (permissions are one), with an exception handler for its
+type, or a subscription keeps strawberry's resolver untouched.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLObjectType, GraphQLResolveInfo
+from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+type Resolve = Callable[..., Any]
+
+
+def streamline(schema: strawberry.Schema) -> int:
+    """Replaces the generic resolvers of `schema` where it is safe; returns how many."""
+    if schema.schema_converter._exception_handler_specs:
+        return 0  # handlers apply per field type: keep strawberry's resolvers everywhere
+    replaced = 0
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        if graphql_type is schema._schema.subscription_type:
+            continue
+        for graphql_field in graphql_type.fields.values():
+            field = (graphql_field.extensions or {}).get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if not isinstance(field, StrawberryField) or field.extensions or field.is_subscription:
+                continue
+            resolve = _direct(schema, field)
+            if resolve is not None:
+                graphql_field.resolve = resolve
+                replaced += 1
+    return replaced
+
+
+def _direct(schema: strawberry.Schema, field: StrawberryField) -> Resolve | None:
+    resolver = field.base_resolver
+    if resolver is None:
+        if schema.config.default_resolver is not getattr:
+            return None
+        name = field.python_name
+
+        def attribute(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
+            return getattr(source, name)
+
+        return attribute
+    function = resolver.wrapped_func
+    if not callable(function):
+        return None  # strawberry raises its own error for these: let it
+    info_class = schema.config.info_class
+    self_parameter = resolver.self_parameter is not None
+    parent = [p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p]
+    info_name = resolver.info_parameter.name if resolver.info_parameter else None
+    arguments = field.arguments
+    registry = schema.schema_converter.scalar_registry
+    config = schema.config
+
+    def call(source: Any, info: GraphQLResolveInfo[Any], **raw: Any) -> Any:
+        strawberry_info = info_class(_raw_info=info, _field=field)
+        kwargs = (
+            convert_arguments(
+                raw, arguments, scalar_registry=registry, config=config, info=strawberry_info
+            )
+            if arguments
+            else {}
+        )
+        for name in parent:
+            kwargs[name] = source
+        if info_name is not None:
+            kwargs[info_name] = strawberry_info
+        return function(source, **kwargs) if self_parameter else function(**kwargs)
+
+    return call
