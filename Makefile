@@ -60,7 +60,8 @@ lint: $(STAMP)
 schema: $(STAMP)
 	$(BIN)/sannong export-schema > schema.graphql
 
-bench: export SANNONG_LOG_LEVEL = WARNING  # the figures, not a line per request
+# The figures, not a line per request (a comment after the value would become part of it).
+bench: export SANNONG_LOG_LEVEL = WARNING
 bench: $(STAMP)
 	$(BIN)/python -m bench.round_trips
 	$(BIN)/python -m bench.validation
