@@ -111,8 +111,9 @@ function noticeLeftUnread(cache: Cache, noticeId: string | undefined): void {
   for (const field of cache.inspectFields('Query')) {
     if (field.fieldName !== 'notices' || !field.arguments?.unreadOnly) continue
     const connection = cache.resolve('Query', field.fieldKey)
-    const edges = typeof connection === 'string' ? cache.resolve(connection, 'edges') : null
-    if (typeof connection !== 'string' || !Array.isArray(edges)) continue
+    if (typeof connection !== 'string') continue
+    const edges = cache.resolve(connection, 'edges')
+    if (!Array.isArray(edges)) continue
     const kept = edges.filter((edge) => typeof edge !== 'string' || cache.resolve(edge, 'node') !== notice)
     if (kept.length !== edges.length) cache.link(connection, 'edges', kept as string[])
   }
