@@ -269,6 +269,7 @@ describe('the platform admin', () => {
     await row.waitFor()
     await row.getByRole('button', { name: '设置角色' }).click()
     await admin.getByRole('radio', { name: '专家' }).check()
+    await noSeriousProblems(admin, 'the role dialog')
     await admin.getByRole('button', { name: '下一步' }).click()
     await admin.getByText(`将 新来的技术员（${newcomerPhone}）设为专家`).waitFor()
     await admin.getByRole('button', { name: '确认', exact: true }).click()
