@@ -19,7 +19,8 @@ from sannong.types.common import then
 from sannong.types.experts import Expert
 from sannong.types.market import Listing
 from sannong.types.prices import Commodity
-from tests.experts import SCHEDULE, expert, later
+from tests.experts import SCHEDULE, expert
+from tests.experts import lecture as lecture_input
 from tests.factories import Api
 from tests.market import create_listing
 from tests.notices import MARK_READ, admin, publish
@@ -49,15 +50,7 @@ async def test_people_and_the_catalogue_read_alike_from_the_database_or_copies(
     api: Api,
 ) -> None:
     teacher = await expert(api)
-    lecture = {
-        "title": "小麦春季田间管理",
-        "topic": "返青期肥水管理",
-        "crops": ["小麦"],
-        "startsAt": later(hours=30),
-        "durationMinutes": 60,
-        "streamUrl": "https://live.example.cn/room/42",
-        "capacity": 50,
-    }
+    lecture = lecture_input(topic="返青期肥水管理", durationMinutes=60, capacity=50)
     assert (await api.gql(SCHEDULE, {"i": lecture}, as_=teacher))["data"]
     seller = await api.person()
     await create_listing(api, seller, title="自家大白菜")

@@ -7,20 +7,8 @@ from typing import Any
 
 from sannong.clock import now
 from sannong.db.client import count_commands
-from tests.experts import REGISTER, REPLAY, SCHEDULE, expert, key_of, later
+from tests.experts import REGISTER, REPLAY, SCHEDULE, expert, key_of, later, lecture
 from tests.factories import Api, Person, codes
-
-
-def lecture(**overrides: Any) -> dict[str, Any]:
-    return {
-        "title": "小麦春季田间管理",
-        "topic": "返青期肥水管理和病虫害防治",
-        "crops": ["小麦"],
-        "startsAt": later(hours=30),
-        "durationMinutes": 90,
-        "streamUrl": "https://live.example.cn/room/42",
-        "capacity": 5,
-    } | overrides
 
 
 async def schedule(api: Api, person: Person, **overrides: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ import pytest
 
 from sannong.db.client import count_commands
 from tests.experts import SCHEDULE, expert, later
+from tests.experts import lecture as lecture_input
 from tests.factories import Api, village_id
 from tests.market import create_listing
 from tests.notices import admin, publish
@@ -32,15 +33,9 @@ async def test_home_costs_the_same_commands_for_5_or_50_items(api: Api) -> None:
         await publish(api, township, title=f"第{n}号通知")
     teacher = await expert(api)
     for hours in (30, 40, 50):
-        lecture = {
-            "title": "小麦春季田间管理",
-            "topic": "返青期肥水管理",
-            "crops": ["小麦"],
-            "startsAt": later(hours=hours),
-            "durationMinutes": 60,
-            "streamUrl": "https://live.example.cn/room/42",
-            "capacity": 50,
-        }
+        lecture = lecture_input(
+            topic="返青期肥水管理", durationMinutes=60, capacity=50, startsAt=later(hours=hours)
+        )
         result = await api.gql(SCHEDULE, {"i": lecture}, as_=teacher)
         assert result["data"]["scheduleVideoSession"]["userErrors"] == []
     for n in range(3):

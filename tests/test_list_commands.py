@@ -15,7 +15,8 @@ from bson import ObjectId
 from sannong.auth import Role
 from sannong.db.client import count_commands
 from sannong.rules.notifications import notify
-from tests.experts import ASK, SCHEDULE, book, expert, later, slot
+from tests.experts import ASK, SCHEDULE, book, expert, slot
+from tests.experts import lecture as lecture_input
 from tests.factories import SUNJIAJI, Api, Person
 from tests.market import REPORT, create_listing, place
 from tests.prices_helpers import SUNJIAJI_MARKET, commodity_id, write_history
@@ -137,15 +138,7 @@ async def test_my_consultations(api: Api) -> None:
 
 async def test_video_sessions(api: Api) -> None:
     teacher, farmer = await expert(api), await api.person()
-    lecture = {
-        "title": "小麦春季田间管理",
-        "topic": "返青期肥水管理",
-        "crops": ["小麦"],
-        "startsAt": later(hours=30),
-        "durationMinutes": 60,
-        "streamUrl": "https://live.example.cn/room/42",
-        "capacity": 50,
-    }
+    lecture = lecture_input(topic="返青期肥水管理", durationMinutes=60, capacity=50)
     result = await api.gql(SCHEDULE, {"i": lecture}, as_=teacher)
     assert result["data"]["scheduleVideoSession"]["userErrors"] == []
     await copy(api, "video_sessions")

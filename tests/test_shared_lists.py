@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from sannong.db import Database
-from tests.experts import PROFILE, SCHEDULE, expert, later
+from tests.experts import PROFILE, SCHEDULE, expert
+from tests.experts import lecture as lecture_input
 from tests.factories import Api, Person, village_id
 from tests.market import create_listing
 from tests.notices import WITHDRAW, admin, publish
@@ -96,15 +97,7 @@ async def test_a_warning_that_starts_later_shows_only_from_its_start(api: Api) -
 
 async def test_an_experts_new_specialties_show_on_the_lectures_at_once(api: Api) -> None:
     teacher, farmer = await expert(api), await api.person()
-    lecture = {
-        "title": "小麦春季田间管理",
-        "topic": "返青期肥水管理",
-        "crops": ["小麦"],
-        "startsAt": later(hours=30),
-        "durationMinutes": 60,
-        "streamUrl": "https://live.example.cn/room/42",
-        "capacity": 50,
-    }
+    lecture = lecture_input(topic="返青期肥水管理", durationMinutes=60, capacity=50)
     assert (await api.gql(SCHEDULE, {"i": lecture}, as_=teacher))["data"]["scheduleVideoSession"][
         "userErrors"
     ] == []
