@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     max_tokens: int = 4000
     max_cost: int = 5000
     max_fields: int = Field(1000, description="fields of a document, fragments expanded")
+    execution_plans: bool = Field(
+        True, description="run queries from cached plans (api/plans.py); false: graphql-core"
+    )
 
     trusted_documents: Path | None = Field(None, description="JSON manifest of trusted documents")
     trusted_documents_only: bool = Field(False, description="refuse ad-hoc query text")

@@ -32,6 +32,15 @@ from strawberry.types.field import StrawberryField
 
 type Resolve = Callable[..., Any]
 
+# The direct resolvers that read an attribute, and its name: an execution plan reads
+# the attribute itself instead of calling them (see `plans.py`).
+_READS: dict[Resolve, str] = {}
+
+
+def attribute_of(resolve: Resolve) -> str | None:
+    """The attribute `resolve` reads, if it is one of the plain attribute resolvers here."""
+    return _READS.get(resolve)
+
 
 def streamline(schema: strawberry.Schema) -> int:
     """Replaces the generic resolvers of `schema` where it is safe; returns how many."""
@@ -64,6 +73,7 @@ def _direct(schema: strawberry.Schema, field: StrawberryField) -> Resolve | None
         def attribute(source: Any, info: GraphQLResolveInfo[Any], **_: Any) -> Any:
             return getattr(source, name)
 
+        _READS[attribute] = name
         return attribute
     function = resolver.wrapped_func
     if not callable(function):

@@ -219,7 +219,7 @@ class _Walk:
             if definition is None:
                 continue
             where = f"{coordinate}({name}:)"
-            if _has_variable(argument.value):
+            if has_variable(argument.value):
                 self.variable_arguments.append(_VariableArgument(argument, definition.type, where))
             elif found := first_overlong_literal(argument.value, definition.type, where, {}):
                 raise _TooLong(*found, argument)
@@ -237,13 +237,13 @@ class _VariableArgument(NamedTuple):
         return _TooLong(*found, self.node).error if found else None
 
 
-def _has_variable(node: ValueNode) -> bool:
+def has_variable(node: ValueNode) -> bool:
     if isinstance(node, VariableNode):
         return True
     if isinstance(node, ListValueNode):
-        return any(_has_variable(item) for item in node.values)
+        return any(has_variable(item) for item in node.values)
     if isinstance(node, ObjectValueNode):
-        return any(_has_variable(field.value) for field in node.fields)
+        return any(has_variable(field.value) for field in node.fields)
     return False
 
 

@@ -10,7 +10,6 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
@@ -19,6 +18,7 @@ from strawberry.types.cast import cast as strawberry_cast
 from sannong.api.errors import CodedErrors
 from sannong.api.fast_fields import streamline
 from sannong.api.limits import DocumentCache, Limits, RequestValidation
+from sannong.api.plans import PlannedExecutor, Plans
 from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
@@ -110,12 +110,16 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQuery, *QUERIES))
 
 
-class _HiddenSuggestions(StrawberryGraphQLCoreExecutionContext):
-    """Variable coercion without "Did you mean …" (enum values, input fields)."""
+def _executor(*, planned: bool, hide_suggestions: bool) -> type[PlannedExecutor]:
+    class Executor(PlannedExecutor):
+        plans = Plans() if planned else None  # this schema's own
 
-    @classmethod
-    def build(cls, *args: Any, **kwargs: Any) -> Any:
-        return super().build(*args, **{**kwargs, "hide_suggestions": True})
+        @classmethod
+        def build(cls, *args: Any, **kwargs: Any) -> Any:
+            # Without "Did you mean …" in variable coercion (enum values, input fields).
+            return super().build(*args, **{**kwargs, "hide_suggestions": hide_suggestions})
+
+    return Executor
 
 
 class SannongSchema(strawberry.Schema):
@@ -149,7 +153,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=not settings.debug),
-        execution_context_class=None if settings.debug else _HiddenSuggestions,
+        execution_context_class=_executor(
+            planned=settings.execution_plans, hide_suggestions=not settings.debug
+        ),
     )
     streamline(schema)
     return schema
