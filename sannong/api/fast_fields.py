@@ -32,14 +32,21 @@ from strawberry.types.field import StrawberryField
 
 type Resolve = Callable[..., Any]
 
-# The direct resolvers that read an attribute, and its name: an execution plan reads
-# the attribute itself instead of calling them (see `plans.py`).
+# What an execution plan (`plans.py`) may do instead of calling a direct resolver: read
+# the attribute it reads, or call its function with the parent alone.
 _READS: dict[Resolve, str] = {}
+_BARE: dict[Resolve, Callable[[Any], Any]] = {}
 
 
 def attribute_of(resolve: Resolve) -> str | None:
     """The attribute `resolve` reads, if it is one of the plain attribute resolvers here."""
     return _READS.get(resolve)
+
+
+def bare_of(resolve: Resolve) -> Callable[[Any], Any] | None:
+    """`resolve` as a call with the parent alone, when its function takes neither
+    arguments nor `info` (no resolve info needs to be made for it)."""
+    return _BARE.get(resolve)
 
 
 def streamline(schema: strawberry.Schema) -> int:
@@ -101,4 +108,19 @@ def _direct(schema: strawberry.Schema, field: StrawberryField) -> Resolve | None
             kwargs[info_name] = strawberry_info
         return function(source, **kwargs) if self_parameter else function(**kwargs)
 
+    if not arguments and info_name is None:
+        _BARE[call] = _with_parent_only(function, self_parameter, parent)
     return call
+
+
+def _with_parent_only(
+    function: Callable[..., Any], self_parameter: bool, parent: list[str]
+) -> Callable[[Any], Any]:
+    if self_parameter and not parent:
+        return function  # a method of the type: the commonest
+
+    def bare(source: Any) -> Any:
+        kwargs = dict.fromkeys(parent, source)
+        return function(source, **kwargs) if self_parameter else function(**kwargs)
+
+    return bare

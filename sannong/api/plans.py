@@ -31,6 +31,7 @@ values they read. `SANNONG_EXECUTION_PLANS=false` turns plans off.
 import math
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable
+from types import CoroutineType
 from typing import Any, ClassVar
 
 from graphql import (
@@ -68,12 +69,13 @@ from graphql.language import Visitor, visit
 from graphql.pyutils import Path, gather_with_cancel, inspect, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from sannong.api.fast_fields import attribute_of
+from sannong.api.fast_fields import attribute_of, bare_of
 from sannong.api.limits import has_variable
 
 # Values of these types pass as they are; graphql-core would check and return them so.
 _PASS_THROUGH: dict[str, type] = {"String": str, "ID": str, "Boolean": bool}
 _INT_RANGE = range(-(2**31), 2**31)
+_PLAIN = frozenset({str, int, float, bool, dict, type(None)})  # never awaitable
 
 
 class _Unplannable(Exception):
@@ -85,6 +87,7 @@ class _Field:
 
     __slots__ = (
         "arguments",
+        "bare",
         "complete",
         "definition",
         "details",
@@ -116,10 +119,13 @@ class _Field:
         self.definition: GraphQLField = definition
         self.resolve = definition.resolve or planner.field_resolver
         self.reads = attribute_of(self.resolve)
+        self.bare = bare_of(self.resolve)
         self.arguments = _literal_arguments(planner, definition, node)
         self.complete: _Completion = _completion(planner, definition.type, details)
         self.non_null = is_non_null_type(definition.type)
-        self.needs_path = not self.typename and (self.reads is None or not self.complete.leaf)
+        self.needs_path = not self.typename and (
+            (self.reads is None and self.bare is None) or not self.complete.leaf
+        )
 
 
 def _literal_arguments(
@@ -184,7 +190,7 @@ class _NonNull(_Completion):
         completed = self.inner.complete(run, value, field, path)
         if completed is None:
             raise TypeError(_null_in_non_null(field))
-        if run.is_awaitable(completed):
+        if type(completed) is CoroutineType:
             return _checked_not_null(completed, field)
         return completed
 
@@ -219,14 +225,14 @@ class _List(_Completion):
         for index, each in enumerate(value):
             item_path = Path(path, index, None)
             try:
-                if run.is_awaitable(each):
+                if type(each) not in _PLAIN and run.is_awaitable(each):
                     results.append(run.awaited_item(self, each, field, item_path))
                     pending.append(index)
                     continue
                 if isinstance(each, Exception):
                     raise each
                 completed = item.complete(run, each, field, item_path)
-                if run.is_awaitable(completed):
+                if type(completed) is CoroutineType:
                     completed = run.awaited_item(self, completed, field, item_path, done=True)
                     pending.append(index)
                 results.append(completed)
@@ -458,7 +464,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         for field in fields:
             value = self.execute_planned_field(field, source, path)
             results[field.key] = value
-            if self.is_awaitable(value):
+            if type(value) is CoroutineType:
                 pending.append(field.key)
         if not pending:
             return results
@@ -469,26 +475,32 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             if field.reads is not None:
                 value = getattr(source, field.reads)
+                # A leaf attribute holds its value; an object's may hold an awaitable.
+                if not field.complete.leaf and self.is_awaitable(value):
+                    return self._awaited_field(field, value, parent_path, path)
             elif field.typename:
                 return field.parent.name
             else:
-                arguments = field.arguments
-                if arguments is None:
-                    first = field.details[0]
-                    arguments = get_argument_values(
-                        field.definition,
-                        first.node,
-                        self.variable_values,
-                        first.fragment_variable_values,
-                        self.hide_suggestions,
-                    )
-                value = field.resolve(source, self.info_for(field, path), **arguments)
+                if field.bare is not None:
+                    value = field.bare(source)
+                else:
+                    arguments = field.arguments
+                    if arguments is None:
+                        first = field.details[0]
+                        arguments = get_argument_values(
+                            field.definition,
+                            first.node,
+                            self.variable_values,
+                            first.fragment_variable_values,
+                            self.hide_suggestions,
+                        )
+                    value = field.resolve(source, self.info_for(field, path), **arguments)
                 if self.is_awaitable(value):
                     return self._awaited_field(field, value, parent_path, path)
             if isinstance(value, Exception):
                 raise value
             completed = field.complete.complete(self, value, field, path)
-            if self.is_awaitable(completed):
+            if type(completed) is CoroutineType:  # only plans' own completions are awaitable
                 return self._awaited_field(field, completed, parent_path, path, done=True)
             return completed
         except Exception as raw:
@@ -510,7 +522,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             if isinstance(value, Exception):
                 raise value
             completed = field.complete.complete(self, value, field, path)
-            if self.is_awaitable(completed):
+            if type(completed) is CoroutineType:
                 completed = await completed
             return completed
         except Exception as raw:
@@ -546,7 +558,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             if isinstance(value, Exception):
                 raise value
             completed = items.item.complete(self, value, field, path)
-            if self.is_awaitable(completed):
+            if type(completed) is CoroutineType:
                 completed = await completed
             return completed
         except Exception as raw:

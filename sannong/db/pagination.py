@@ -26,9 +26,18 @@ _PLAIN = (str, int, float, datetime, ObjectId)
 @dataclass
 class Page:
     documents: list[dict[str, Any]]
-    cursors: list[str]
     has_next_page: bool
     has_previous_page: bool
+    sort_key: str = "_id"
+
+    def cursor(self, document: dict[str, Any]) -> str:
+        """The cursor after `document`: made when asked for (signing costs, and most
+        screens never ask)."""
+        return encode_cursor(_sort_value(document, self.sort_key), document["_id"])
+
+    @property
+    def cursors(self) -> list[str]:
+        return [self.cursor(document) for document in self.documents]
 
 
 def page_size(first: int | None) -> int:
@@ -96,9 +105,7 @@ async def paginate(
     )
     documents = await collection.find(match, projection, sort=sort, limit=size + 1).to_list()
     has_next = len(documents) > size
-    documents = documents[:size]
-    cursors = [encode_cursor(_sort_value(doc, sort_key), doc["_id"]) for doc in documents]
-    return Page(documents, cursors, has_next, after is not None)
+    return Page(documents[:size], has_next, after is not None, sort_key)
 
 
 def _sort_value(document: dict[str, Any], sort_key: str) -> Any:

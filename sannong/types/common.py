@@ -120,18 +120,36 @@ def mutation(description: str, *, audit: AuditAction | None = None) -> Any:
     return strawberry.mutation(description=description, extensions=[RuleErrorsAsPayload(audit)])
 
 
+# Cursors are signed (`db.pagination`): made only when a client selects them.
+def _start_cursor(root: "PageInfo") -> str | None:
+    documents = root.page.documents
+    return root.page.cursor(documents[0]) if documents else None
+
+
+def _end_cursor(root: "PageInfo") -> str | None:
+    documents = root.page.documents
+    return root.page.cursor(documents[-1]) if documents else None
+
+
+def _edge_cursor(root: "Edge[Any]") -> str:
+    return root.page.cursor(root.document)
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    start_cursor: str | None = strawberry.field(resolver=_start_cursor)
+    end_cursor: str | None = strawberry.field(resolver=_end_cursor)
+    page: strawberry.Private[Page]
 
 
 @strawberry.type
 class Edge[T]:
-    cursor: str
+    cursor: str = strawberry.field(resolver=_edge_cursor)
     node: T
+    document: strawberry.Private[dict[str, Any]]
+    page: strawberry.Private[Page]
 
 
 @strawberry.type
@@ -164,16 +182,12 @@ class Connection[T]:
         node: Callable[[dict[str, Any]], T],
         count_total: Callable[[], Awaitable[int]] | None = None,
     ) -> Self:
-        edges = [
-            Edge(cursor=c, node=node(d)) for d, c in zip(page.documents, page.cursors, strict=True)
-        ]
         return cls(
-            edges=edges,
+            edges=[Edge(node=node(d), document=d, page=page) for d in page.documents],
             page_info=PageInfo(
                 has_next_page=page.has_next_page,
                 has_previous_page=page.has_previous_page,
-                start_cursor=page.cursors[0] if page.cursors else None,
-                end_cursor=page.cursors[-1] if page.cursors else None,
+                page=page,
             ),
             count_total=count_total,
         )
