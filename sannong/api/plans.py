@@ -573,3 +573,18 @@ async def _gathered_object(results: dict[str, Any], pending: list[str]) -> dict[
         done = await gather_with_cancel(*(results[key] for key in pending))
         results.update(zip(pending, done, strict=True))
     return results
+
+
+def executor_class(*, planned: bool, hide_suggestions: bool) -> type[PlannedExecutor]:
+    """The executor of one schema: its own plans (or none: graphql-core runs everything),
+    and variable coercion without "Did you mean …" (enum values, input fields) when
+    suggestions are hidden."""
+
+    class Executor(PlannedExecutor):
+        plans = Plans() if planned else None
+
+        @classmethod
+        def build(cls, *args: Any, **kwargs: Any) -> Any:
+            return super().build(*args, **{**kwargs, "hide_suggestions": hide_suggestions})
+
+    return Executor

@@ -2,7 +2,7 @@
 
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated
 
 import strawberry
 from graphql import GraphQLError
@@ -10,6 +10,7 @@ from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
@@ -18,7 +19,7 @@ from strawberry.types.cast import cast as strawberry_cast
 from sannong.api.errors import CodedErrors
 from sannong.api.fast_fields import streamline
 from sannong.api.limits import DocumentCache, Limits, RequestValidation
-from sannong.api.plans import PlannedExecutor, Plans
+from sannong.api.plans import executor_class
 from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
@@ -110,16 +111,19 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQuery, *QUERIES))
 
 
-def _executor(*, planned: bool, hide_suggestions: bool) -> type[PlannedExecutor]:
-    class Executor(PlannedExecutor):
-        plans = Plans() if planned else None  # this schema's own
+class _RememberedNames(NameConverter):
+    """Strawberry converts each argument's and input field's name to camel case again
+    on every call (`convert_arguments`); the names are the schema's, a few hundred."""
 
-        @classmethod
-        def build(cls, *args: Any, **kwargs: Any) -> Any:
-            # Without "Did you mean …" in variable coercion (enum values, input fields).
-            return super().build(*args, **{**kwargs, "hide_suggestions": hide_suggestions})
+    def __init__(self) -> None:
+        super().__init__()
+        self._converted: dict[str, str] = {}
 
-    return Executor
+    def apply_naming_config(self, name: str) -> str:
+        found = self._converted.get(name)
+        if found is None:
+            found = self._converted[name] = super().apply_naming_config(name)
+        return found
 
 
 class SannongSchema(strawberry.Schema):
@@ -152,8 +156,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,
-        config=StrawberryConfig(disable_field_suggestions=not settings.debug),
-        execution_context_class=_executor(
+        config=StrawberryConfig(
+            disable_field_suggestions=not settings.debug, name_converter=_RememberedNames()
+        ),
+        execution_context_class=executor_class(
             planned=settings.execution_plans, hide_suggestions=not settings.debug
         ),
     )
