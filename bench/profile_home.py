@@ -50,7 +50,7 @@ from bench.load import (
     build_base,
     grow,
 )
-from sannong.api.app import create_app, tune_garbage_collection
+from sannong.api.app import create_app
 from sannong.db.embedded import EmbeddedServer
 from sannong.seed import DEMO_ACCOUNTS
 from sannong.settings import Settings
@@ -187,7 +187,6 @@ async def run(
             login_max_attempts_per_address=10_000,
         )
         api = create_app(settings)
-        tune_garbage_collection()  # as `sannong serve` does
         floor = Floor(uri, DATABASE)
         floor_app = Starlette(routes=[Route("/home", floor.home)])
         async with api.router.lifespan_context(api):

@@ -2,7 +2,6 @@
 
 import asyncio
 import contextlib
-import gc
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -80,25 +79,6 @@ def _serve_metrics_on_loopback(port: int | None) -> Any:
         log.warning("metrics port taken, probably by another worker", extra={"port": port})
         return None
     return server
-
-
-def create_served_app() -> Starlette:
-    """The app of a `sannong serve` process (uvicorn's factory), with the garbage
-    collector tuned for serving."""
-    app = create_app()
-    tune_garbage_collection()
-    return app
-
-
-def tune_garbage_collection() -> None:
-    """What exists now (modules, the schema, its plans) lives as long as the process:
-    frozen, the collector never walks it again. And the youngest generation is collected
-    at 20,000 new containers instead of 2,000: a request makes thousands that reference
-    counting frees anyway, so most are gone before a collection would walk them
-    (bench/profile_home.py prints the collector's time per request)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 10, 10)
 
 
 def create_app(settings: Settings | None = None, client: Client | None = None) -> Starlette:
