@@ -26,9 +26,14 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
+from strawberry import relay
+from strawberry.scalars import is_scalar
 from strawberry.schema.schema_converter import GraphQLCoreConverter
-from strawberry.types.arguments import convert_arguments
+from strawberry.types.arguments import convert_argument
+from strawberry.types.base import StrawberryList, StrawberryMaybe, StrawberryOptional
+from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
+from strawberry.types.lazy_type import LazyType
 
 type Resolve = Callable[..., Any]
 
@@ -92,16 +97,27 @@ def _direct(schema: strawberry.Schema, field: StrawberryField) -> Resolve | None
     arguments = field.arguments
     registry = schema.schema_converter.scalar_registry
     config = schema.config
+    # Per argument: its names, its type, and whether its value is already the Python
+    # value (a scalar or an enum: graphql-core parsed it), so strawberry's conversion,
+    # a chain of type checks per value, runs only for the others.
+    converted = [
+        (a.python_name, config.name_converter.from_argument(a), a.type, _ready(a.type, registry))
+        for a in arguments
+    ]
 
     def call(source: Any, info: GraphQLResolveInfo[Any], **raw: Any) -> Any:
         strawberry_info = info_class(_raw_info=info, _field=field)
-        kwargs = (
-            convert_arguments(
-                raw, arguments, scalar_registry=registry, config=config, info=strawberry_info
-            )
-            if arguments
-            else {}
-        )
+        kwargs: dict[str, Any] = {}
+        for python_name, name, type_, ready in converted:
+            if name in raw:
+                value = raw[name]
+                kwargs[python_name] = (
+                    value
+                    if ready
+                    else convert_argument(
+                        value, type_, registry, config, strawberry_info, path=(name,)
+                    )
+                )
         for name in parent:
             kwargs[name] = source
         if info_name is not None:
@@ -111,6 +127,22 @@ def _direct(schema: strawberry.Schema, field: StrawberryField) -> Resolve | None
     if not arguments and info_name is None:
         _BARE[call] = _with_parent_only(function, self_parameter, parent)
     return call
+
+
+def _ready(type_: Any, registry: Any) -> bool:
+    """Whether an argument's value needs no conversion: a scalar other than `GlobalID`
+    or an enum, optional or not (`convert_argument` returns those as they come)."""
+    if isinstance(type_, StrawberryMaybe):
+        return False
+    if isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    if type_ is relay.GlobalID or isinstance(type_, StrawberryList | LazyType):
+        return False
+    return bool(
+        has_enum_definition(type_)
+        or isinstance(type_, StrawberryEnumDefinition)
+        or is_scalar(type_, registry)
+    )
 
 
 def _with_parent_only(
