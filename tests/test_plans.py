@@ -8,10 +8,11 @@ from typing import Annotated, Any
 import pytest
 import strawberry
 from starlette.applications import Starlette
+from strawberry.extensions import ParserCache
 
 from sannong.api.fast_fields import streamline
 from sannong.api.graphql import GraphQLView
-from sannong.api.plans import PlannedExecutor, executor_class
+from sannong.api.plans import PLANS_PER_OPERATION, PlannedExecutor, executor_class
 from tests.factories import Api, village_id
 from tests.market import create_listing
 
@@ -126,10 +127,14 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
 def schemas() -> tuple[strawberry.Schema, strawberry.Schema]:
     made = []
     for planned in (False, True):
+        parsed = ParserCache()
         schema = strawberry.Schema(
             Query,
             types=[Fruit, Tool],
             execution_context_class=executor_class(planned=planned, hide_suggestions=True),
+            # One parse cache for every request: a repeated text gives the same operation
+            # node, as the API's document cache does.
+            extensions=[lambda parsed=parsed: parsed],
         )
         streamline(schema)
         made.append(schema)
@@ -203,7 +208,7 @@ async def test_what_a_plan_does_not_cover_runs_through_graphql_core() -> None:
     again = await planned.execute('{ __type(name: "Box") { name } }')
     assert again.data == introspection.data
     known = plans_of(planned).operations
-    assert [each.plans for each in known.values()] == [{(): None}, {(): None}]  # no plan
+    assert [each.plans for each in known.values()] == [{(): None}]  # known, and no plan
 
 
 HOME = """query($village: ID!, $n: Int) {
@@ -243,3 +248,20 @@ async def test_the_api_plans_a_repeated_document_once(api: Api, app: Starlette) 
         as_=farmer,
     )
     assert [e["node"]["title"] for e in following["data"]["listings"]["edges"]][:1] == ["大白菜0"]
+
+
+async def test_plans_per_operation_are_bounded() -> None:
+    """One plan per combination of @include/@skip values, up to a bound: a client
+    sending every combination of many conditions gets graphql-core, not memory."""
+    _, planned = schemas()
+    names = [f"c{n}" for n in range(4)]
+    conditions = " ".join(f"{name}: label @include(if: ${name})" for name in names)
+    signature = ", ".join(f"${name}: Boolean!" for name in names)
+    document = f'query({signature}) {{ box(label: "a") {{ {conditions} }} }}'
+    for combination in range(16):
+        variables = {name: bool(combination >> n & 1) for n, name in enumerate(names)}
+        result = await planned.execute(document, variables)
+        expected = {name: "a" for name, on in variables.items() if on}
+        assert result.errors is None and result.data == {"box": expected}
+    [known] = plans_of(planned).operations.values()
+    assert len(known.plans) == PLANS_PER_OPERATION

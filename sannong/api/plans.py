@@ -78,6 +78,11 @@ _INT_RANGE = range(-(2**31), 2**31)
 _PLAIN = frozenset({str, int, float, bool, dict, type(None)})  # never awaitable
 
 
+# Plans kept per operation, one per combination of its @include/@skip variables: a
+# screen has one or two (signed in or not); 2^k for k variables would be unbounded.
+PLANS_PER_OPERATION = 8
+
+
 class _Unplannable(Exception):
     """Something a plan does not cover: the operation runs through graphql-core."""
 
@@ -444,6 +449,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return None
         values = tuple(self.variable_values.coerced.get(n) for n in known.condition_variables)
         if values not in known.plans:
+            if len(known.plans) >= PLANS_PER_OPERATION:
+                return None  # a client trying every combination gets graphql-core's
             try:
                 known.plans[values] = _Object(self, root_type, None)
             except _Unplannable:
