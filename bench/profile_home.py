@@ -1,7 +1,7 @@
 """Where the API's CPU goes on a farmer's Home request, next to the hand-written floor.
 
     .venv/bin/python -m bench.profile_home [--requests N] [--rounds R] [--top K]
-        [--sort tottime|cumulative] [--save FILE] [--pyinstrument]
+        [--sort tottime|cumulative] [--save FILE] [--pyinstrument] [--concurrency C]
 
 Seeds the demo data grown to the first size of `bench/load.py` (the same helpers, the
 same SQLite file), serves it from the embedded server in its own process, then drives
@@ -50,7 +50,7 @@ from bench.load import (
     build_base,
     grow,
 )
-from sannong.api.app import create_app
+from sannong.api.app import create_app, tune_garbage_collection
 from sannong.db.embedded import EmbeddedServer
 from sannong.seed import DEMO_ACCOUNTS
 from sannong.settings import Settings
@@ -126,10 +126,20 @@ def collections() -> Iterator[dict[str, Any]]:
         gc.callbacks.remove(observe)
 
 
-async def cpu_ms_per_request(send: Callable[[], Awaitable[Any]], n: int) -> float:
+async def cpu_ms_per_request(
+    send: Callable[[], Awaitable[Any]], n: int, concurrency: int = 1
+) -> float:
+    """CPU time of this process per request, `n` requests with `concurrency` in flight."""
+    left = n
+
+    async def worker() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await send()
+
     started = time.process_time()
-    for _ in range(n):
-        await send()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     return (time.process_time() - started) * 1000 / n
 
 
@@ -168,7 +178,13 @@ async def sample(home: Callable[[], Awaitable[None]], requests: int) -> None:
 
 
 async def run(
-    requests: int, rounds_of: int, top: int, sort: str, save: Path | None, sampler: bool
+    requests: int,
+    rounds_of: int,
+    top: int,
+    sort: str,
+    save: Path | None,
+    sampler: bool,
+    concurrency: int,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="sannong-profile-"))
     path = workdir / "bench.sqlite"
@@ -187,6 +203,7 @@ async def run(
             login_max_attempts_per_address=10_000,
         )
         api = create_app(settings)
+        tune_garbage_collection()  # as `sannong serve` does
         floor = Floor(uri, DATABASE)
         floor_app = Starlette(routes=[Route("/home", floor.home)])
         async with api.router.lifespan_context(api):
@@ -219,15 +236,18 @@ async def run(
             rounds: dict[str, list[float]] = {"api": [], "floor": []}
             each = max(1, requests // 4)
             for _ in range(rounds_of):  # short, interleaved: a busy moment hits both
-                rounds["api"].append(await cpu_ms_per_request(home, each))
-                rounds["floor"].append(await cpu_ms_per_request(by_hand, each))
+                rounds["api"].append(await cpu_ms_per_request(home, each, concurrency))
+                rounds["floor"].append(await cpu_ms_per_request(by_hand, each, concurrency))
             with collections() as gc_api:
-                await cpu_ms_per_request(home, requests)
+                await cpu_ms_per_request(home, requests, concurrency)
             with collections() as gc_floor:
-                await cpu_ms_per_request(by_hand, requests)
+                await cpu_ms_per_request(by_hand, requests, concurrency)
             api_ms, floor_ms = min(rounds["api"]), min(rounds["floor"])
             median = {name: statistics.median(found) for name, found in rounds.items()}
-            print(f"CPU ms per request, best and median of {rounds_of} rounds of {each}:")
+            print(
+                f"CPU ms per request, best and median of {rounds_of} rounds of {each}, "
+                f"{concurrency} in flight:"
+            )
             print(f"  Home through the API: {api_ms:.2f}  {median['api']:.2f}")
             print(f"  The same by hand:     {floor_ms:.2f}  {median['floor']:.2f}")
             print(
@@ -277,9 +297,18 @@ def main() -> None:
     parser.add_argument(
         "--pyinstrument", action="store_true", help="a sampled call tree instead of cProfile"
     )
+    parser.add_argument("--concurrency", type=int, default=1, help="requests in flight")
     args = parser.parse_args()
     asyncio.run(
-        run(args.requests, args.rounds, args.top, args.sort, args.save, args.pyinstrument),
+        run(
+            args.requests,
+            args.rounds,
+            args.top,
+            args.sort,
+            args.save,
+            args.pyinstrument,
+            args.concurrency,
+        ),
         loop_factory=uvloop.new_event_loop,
     )
 

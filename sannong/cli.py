@@ -84,7 +84,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
         get_settings.cache_clear()
         print(f"Sannong 正在运行: http://{args.host}:{args.port}/graphql", flush=True)
         uvicorn.run(
-            "sannong.api.app:create_app",
+            "sannong.api.app:create_served_app",
             factory=True,
             host=args.host,
             port=args.port,

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -79,6 +80,26 @@ def _serve_metrics_on_loopback(port: int | None) -> Any:
         log.warning("metrics port taken, probably by another worker", extra={"port": port})
         return None
     return server
+
+
+def create_served_app() -> Starlette:
+    """The app of a `sannong serve` process (uvicorn's factory), with the garbage
+    collector tuned for serving."""
+    app = create_app()
+    tune_garbage_collection()
+    return app
+
+
+def tune_garbage_collection() -> None:
+    """What exists now (modules, the schema) lives as long as the process: frozen, the
+    collector never walks it again. And the youngest generation is collected at 20,000
+    new objects instead of 2,000: a request leaves no reference cycles behind
+    (`Context.close`, `Loader`), so what a collection finds is mostly the requests in
+    flight, walked 10 times less often. With 16 Home requests in flight the collector
+    took 0.31 ms of CPU per request before, 0.04 after (bench/profile_home.py)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 10, 10)
 
 
 def create_app(settings: Settings | None = None, client: Client | None = None) -> Starlette:

@@ -5,6 +5,7 @@ A loader is created once per request and kept on the context:
     region = await RegionById.of(info.context).load(code)
 """
 
+import weakref
 from collections.abc import Iterable, Sequence
 from enum import Enum
 from typing import Any, ClassVar, Final, Literal, Protocol, Self
@@ -33,7 +34,17 @@ type Unknown = Literal[_Unknown.UNKNOWN]
 class Loader[K, V](DataLoader[K, V]):
     def __init__(self, db: Database) -> None:
         self.db = db
-        super().__init__(load_fn=self.batch_load)
+        # Not `load_fn=self.batch_load`: a loader holding its own bound method is a
+        # reference cycle, and everything it loaded would wait for the garbage collector
+        # after each request instead of going with the request.
+        loader = weakref.ref(self)
+
+        async def batch_load(keys: Sequence[K]) -> Sequence[V]:
+            found = loader()
+            assert found is not None  # a loader that dispatches a batch is alive
+            return await found.batch_load(keys)
+
+        super().__init__(load_fn=batch_load)
 
     @classmethod
     def of(cls, context: HasLoaders) -> Self:
