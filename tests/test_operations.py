@@ -1,5 +1,6 @@
 """/healthz, /readyz, /metrics and the logs."""
 
+import asyncio
 import json
 import logging
 import socket
@@ -11,6 +12,7 @@ import pytest
 from starlette.applications import Starlette
 
 from sannong.api.app import create_app
+from sannong.db import Database
 from sannong.db.client import open_client
 from tests.conftest import settings_for_tests, start_app
 from tests.factories import METRICS_TOKEN, Api, codes
@@ -149,3 +151,28 @@ async def test_a_login_while_the_database_is_down_logs_no_secrets_and_no_traceba
     assert PHONE not in logged and PASSWORD not in logged
     assert [line["errors"] for line in graphql_lines(log_lines())] == [["SERVICE_UNAVAILABLE"]]
     assert "Traceback" not in logged and "exception" not in logged
+
+
+async def test_indexes_the_database_refuses_are_logged_as_refused_without_the_values(
+    mongodb_uri: str, db: Database, db_name: str, tmp_path: Path, log_lines: Callable[[], list[str]]
+) -> None:
+    """Two accounts with one phone (written around the API) stop the unique index: the
+    log says the database refused it, with its code, and not the phone it quotes."""
+    await db.users.drop_index("phone_1")
+    await db.users.insert_many([{"phone": PHONE, "name": "甲"}, {"phone": PHONE, "name": "乙"}])
+    app = create_app(
+        settings_for_tests(database=db_name, data_dir=tmp_path),
+        client=open_client(mongodb_uri, 5000),
+    )
+    lifespan = await start_app(app)
+    try:
+        for _ in range(100):  # the indexes are applied in the background at start
+            if any("refused" in line for line in log_lines()):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await lifespan.__aexit__(None, None, None)
+    refused = [json.loads(line) for line in log_lines() if "refused" in line]
+    assert refused and refused[0]["level"] == "ERROR" and refused[0]["code"]
+    logged = "\n".join(log_lines())
+    assert PHONE not in logged and "not reachable" not in logged

@@ -11,6 +11,7 @@ from typing import Any
 
 import aiohttp
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
+from pymongo.errors import OperationFailure
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -53,10 +54,18 @@ async def _ensure_indexes_when_reachable(services: Services) -> None:
         try:
             await ensure_indexes(services.db)
             return
+        except OperationFailure as refused:
+            # The database answered and refused: an index of that name with other options,
+            # or duplicates against a unique one. A person has to look; the message may
+            # quote stored values (a duplicate phone number), so only its code is logged.
+            log.error(
+                "indexes not applied: the database refused them, trying again later",
+                extra={"code": refused.code, "codeName": (refused.details or {}).get("codeName")},
+            )
         except Exception:
             log.warning("database not reachable, indexes will be applied later")
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 30.0)
 
 
 async def _drop_changed_references(feed: EventFeed, database: str) -> None:
