@@ -68,6 +68,10 @@ class Box:
         raise ValueError("必需的字段出错")
 
     @strawberry.field
+    def fails_now(self) -> str:
+        raise ValueError("立即出错")
+
+    @strawberry.field
     def nothing(self) -> str:
         return None  # type: ignore[return-value]  # a resolver breaking its promise
 
@@ -114,6 +118,7 @@ DOCUMENTS: list[tuple[str, dict[str, Any]]] = [
     ('{ box(label: "a") { label must } other: box(label: "b") { label } }', {}),
     ('{ box(label: "a") { label nothing } }', {}),
     ("{ boxes(first: 2) { label must } }", {}),
+    ('{ box(label: "a") { things { id } counted failsNow } }', {}),
     ('{ box(label: "c") { numbers } none: box(label: "z") { label } }', {}),
     (
         """{ a: box(label: "a") { ...Parts } b: box(label: "b") { ...Parts } }
@@ -196,7 +201,12 @@ async def test_answers_and_errors_in_detail() -> None:
     )
     to_the_root = await planned.execute(DOCUMENTS[4][0])
     assert to_the_root.data is None
-    items = await planned.execute(DOCUMENTS[5][0])
+    siblings_started = await planned.execute(DOCUMENTS[5][0])  # async siblings first
+    assert siblings_started.data == {"box": None}
+    assert [(e.message, e.path) for e in siblings_started.errors] == [
+        ("立即出错", ["box", "failsNow"])
+    ]
+    items = await planned.execute(DOCUMENTS[6][0])
     assert items.data == {"box": {"numbers": [1, None, 3]}, "none": None}
     assert [(e.message, e.path) for e in items.errors] == [("第二个数出错", ["box", "numbers", 1])]
 

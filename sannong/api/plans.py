@@ -231,18 +231,22 @@ class _List(_Completion):
             item_path = Path(path, index, None)
             try:
                 if type(each) not in _PLAIN and run.is_awaitable(each):
-                    results.append(run.awaited_item(self, each, field, item_path))
+                    results.append(run.settled(each, item, field, item_path, items=self))
                     pending.append(index)
                     continue
                 if isinstance(each, Exception):
                     raise each
                 completed = item.complete(run, each, field, item_path)
                 if type(completed) is CoroutineType:
-                    completed = run.awaited_item(self, completed, field, item_path, done=True)
+                    completed = run.settled(completed, None, field, item_path, items=self)
                     pending.append(index)
                 results.append(completed)
             except Exception as raw:
-                run.item_error(self, raw, field, item_path)
+                try:
+                    run.item_error(self, raw, field, item_path)
+                except Exception:
+                    run.settle_in_background([results[i] for i in pending])
+                    raise
                 results.append(None)
         if not pending:
             return results
@@ -468,11 +472,17 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
     def execute_plan(self, fields: list[_Field], source: Any, path: Path | None) -> Any:
         results: dict[str, Any] = {}
         pending: list[str] = []
-        for field in fields:
-            value = self.execute_planned_field(field, source, path)
-            results[field.key] = value
-            if type(value) is CoroutineType:
-                pending.append(field.key)
+        try:
+            for field in fields:
+                value = self.execute_planned_field(field, source, path)
+                results[field.key] = value
+                if type(value) is CoroutineType:
+                    pending.append(field.key)
+        except Exception:
+            # A null propagating from a non-null field: the siblings already started
+            # are settled in the background, as graphql-core does.
+            self.settle_in_background([results[key] for key in pending])
+            raise
         if not pending:
             return results
         return _gathered_object(results, pending)
@@ -484,7 +494,7 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 value = getattr(source, field.reads)
                 # A leaf attribute holds its value; an object's may hold an awaitable.
                 if not field.complete.leaf and self.is_awaitable(value):
-                    return self._awaited_field(field, value, parent_path, path)
+                    return self.settled(value, field.complete, field, path, parent_path)
             elif field.typename:
                 return field.parent.name
             else:
@@ -503,37 +513,44 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                         )
                     value = field.resolve(source, self.info_for(field, path), **arguments)
                 if self.is_awaitable(value):
-                    return self._awaited_field(field, value, parent_path, path)
+                    return self.settled(value, field.complete, field, path, parent_path)
             if isinstance(value, Exception):
                 raise value
             completed = field.complete.complete(self, value, field, path)
             if type(completed) is CoroutineType:  # only plans' own completions are awaitable
-                return self._awaited_field(field, completed, parent_path, path, done=True)
+                return self.settled(completed, None, field, path, parent_path)
             return completed
         except Exception as raw:
             self.field_error(raw, field, parent_path, path)
             return None
 
-    async def _awaited_field(
+    async def settled(
         self,
-        field: _Field,
         awaitable: Awaitable[Any],
-        parent_path: Path | None,
+        complete: _Completion | None,
+        field: _Field,
         path: Path | None,
-        done: bool = False,
+        parent_path: Path | None = None,
+        items: _List | None = None,
     ) -> Any:
+        """An awaited value, completed by `complete` (None: it already is). An error
+        nulls the field, or the list item when `items` is given, as graphql-core does."""
         try:
             value = await awaitable
-            if done:
+            if complete is None:
                 return value
             if isinstance(value, Exception):
                 raise value
-            completed = field.complete.complete(self, value, field, path)
+            completed = complete.complete(self, value, field, path)
             if type(completed) is CoroutineType:
                 completed = await completed
             return completed
         except Exception as raw:
-            self.field_error(raw, field, parent_path, path)
+            if items is None:
+                self.field_error(raw, field, parent_path, path)
+            else:
+                assert path is not None
+                self.item_error(items, raw, field, path)
             return None
 
     def info_for(self, field: _Field, path: Path | None) -> GraphQLResolveInfo[Any]:
@@ -554,23 +571,6 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         if self.error_propagation and items.item_non_null:
             raise error
         self.collected_errors.add(error, path)
-
-    async def awaited_item(
-        self, items: _List, awaitable: Awaitable[Any], field: _Field, path: Path, done: bool = False
-    ) -> Any:
-        try:
-            value = await awaitable
-            if done:
-                return value
-            if isinstance(value, Exception):
-                raise value
-            completed = items.item.complete(self, value, field, path)
-            if type(completed) is CoroutineType:
-                completed = await completed
-            return completed
-        except Exception as raw:
-            self.item_error(items, raw, field, path)
-            return None
 
 
 async def _gathered_object(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
