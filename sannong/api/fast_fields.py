@@ -23,6 +23,7 @@ type, or a subscription keeps strawberry's resolver untouched.
 
 from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import strawberry
 from graphql import GraphQLObjectType, GraphQLResolveInfo
@@ -39,8 +40,9 @@ type Resolve = Callable[..., Any]
 
 # What an execution plan (`plans.py`) may do instead of calling a direct resolver: read
 # the attribute it reads, or call its function with the parent alone.
-_READS: dict[Resolve, str] = {}
-_BARE: dict[Resolve, Callable[[Any], Any]] = {}
+# Weak keys: a schema built and dropped (tests build many) takes its entries with it.
+_READS: WeakKeyDictionary[Resolve, str] = WeakKeyDictionary()
+_BARE: WeakKeyDictionary[Resolve, Callable[[Any], Any]] = WeakKeyDictionary()
 
 
 def attribute_of(resolve: Resolve) -> str | None:

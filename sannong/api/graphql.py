@@ -183,8 +183,9 @@ class GraphQLView(GraphQL[Context, None]):
         finally:
             if isinstance(request, Request):
                 await request.close()  # the uploaded files of a multipart request
-                made: Context | None = request.state._state.pop("context", None)
+                made: Context | None = getattr(request.state, "context", None)
                 if made is not None:
+                    del request.state.context
                     made.close()
 
     async def _run(self, request: Any) -> Any:

@@ -29,6 +29,7 @@ values they read. `SANNONG_EXECUTION_PLANS=false` turns plans off.
 """
 
 import math
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Awaitable, Iterable
 from types import CoroutineType
@@ -149,11 +150,15 @@ def _literal_arguments(
         return None  # raised again at run time, as a field error in its place
 
 
-class _Completion:
-    leaf: ClassVar[bool] = False
+class _Completion(ABC):
+    """How a value of one output type becomes its part of the answer."""
 
-    def complete(self, run: "PlannedExecutor", value: Any, field: _Field, path: Path | None) -> Any:
-        raise NotImplementedError
+    leaf = False  # a scalar or an enum: no path, never awaitable
+
+    @abstractmethod
+    def complete(
+        self, run: "PlannedExecutor", value: Any, field: _Field, path: Path | None
+    ) -> Any: ...
 
 
 class _Leaf(_Completion):
@@ -189,7 +194,7 @@ class _Leaf(_Completion):
 class _NonNull(_Completion):
     def __init__(self, inner: _Completion) -> None:
         self.inner = inner
-        self.leaf = inner.leaf  # type: ignore[misc]
+        self.leaf = inner.leaf
 
     def complete(self, run: "PlannedExecutor", value: Any, field: _Field, path: Path | None) -> Any:
         completed = self.inner.complete(run, value, field, path)

@@ -35,6 +35,10 @@ class Page:
         screens never ask)."""
         return encode_cursor(_sort_value(document, self.sort_key), document["_id"])
 
+    def cursor_at(self, index: int) -> str | None:
+        """The cursor after the document at `index` (-1: the last), None on an empty page."""
+        return self.cursor(self.documents[index]) if self.documents else None
+
     @property
     def cursors(self) -> list[str]:
         return [self.cursor(document) for document in self.documents]

@@ -134,6 +134,10 @@ async def _sibling_named(
     return await db.regions.find_one(query, {"_id": 1}) is not None
 
 
+def _code_taken(code: str) -> tuple[str, str, RegionErrorCode]:
+    return "code", f"区划代码 {code} 已被使用", RegionErrorCode.REGION_CODE_TAKEN
+
+
 def _name_taken(name: str) -> RuleError:
     return RuleError(
         "name", f"同一上级下已有名为「{name}」的地区", RegionErrorCode.REGION_NAME_TAKEN
@@ -174,7 +178,7 @@ async def create_region(
     if problem is not None:
         checks.fail("code", problem, RegionErrorCode.INVALID_REGION_CODE)
     elif await db.regions.find_one({"_id": code}, {"_id": 1}) is not None:
-        checks.fail("code", f"区划代码 {code} 已被使用", RegionErrorCode.REGION_CODE_TAKEN)
+        checks.fail(*_code_taken(code))
     name = check_name(checks, name) or ""
     if not checks.errors and await _sibling_named(db, parent["_id"], name):
         raise _name_taken(name)
@@ -190,9 +194,7 @@ async def create_region(
         await db.regions.insert_one(doc)
     except DuplicateKeyError as error:  # the same code or name a moment ago
         if await db.regions.find_one({"_id": code}, {"_id": 1}) is not None:
-            raise RuleError(
-                "code", f"区划代码 {code} 已被使用", RegionErrorCode.REGION_CODE_TAKEN
-            ) from error
+            raise RuleError(*_code_taken(code)) from error
         raise _name_taken(name) from error
     audit.concerns(doc["path"], "Region", code, detail=name)
     await changed(db, "regions", [code])

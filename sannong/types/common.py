@@ -122,13 +122,11 @@ def mutation(description: str, *, audit: AuditAction | None = None) -> Any:
 
 # Cursors are signed (`db.pagination`): made only when a client selects them.
 def _start_cursor(root: "PageInfo") -> str | None:
-    documents = root.page.documents
-    return root.page.cursor(documents[0]) if documents else None
+    return root.page.cursor_at(0)
 
 
 def _end_cursor(root: "PageInfo") -> str | None:
-    documents = root.page.documents
-    return root.page.cursor(documents[-1]) if documents else None
+    return root.page.cursor_at(-1)
 
 
 def _edge_cursor(root: "Edge[Any]") -> str:
