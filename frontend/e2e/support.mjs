@@ -169,6 +169,12 @@ const AXE = readFileSync(`${FRONTEND}/node_modules/axe-core/axe.min.js`, 'utf8')
 export async function accessibilityProblems(page) {
   await page.addScriptTag({ content: AXE })
   const violations = await page.evaluate(async () => {
+    // Colours are judged as drawn: a dialog still fading in is half transparent, and its
+    // text would fail the contrast rule against what shows through. Infinite animations
+    // (loading spinners) never finish, so only the ones that end are awaited, 2 s at most.
+    const ending = document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity)
+    const settled = Promise.allSettled(ending.map((a) => a.finished))
+    await Promise.race([settled, new Promise((resolve) => setTimeout(resolve, 2000))])
     // eslint-disable-next-line no-undef
     const result = await axe.run(document, { resultTypes: ['violations'] })
     return result.violations.map((v) => ({
