@@ -23,6 +23,7 @@ from sannong import signing, text
 from sannong.api.documents import TrustedDocuments
 from sannong.api.frontend import app_routes
 from sannong.api.graphql import GraphQLView
+from sannong.api.headers import SecurityHeaders
 from sannong.api.middleware import BodyLimit, RequestObserver
 from sannong.api.schema import build_schema
 from sannong.context import Services
@@ -235,6 +236,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         ],
         middleware=[
             Middleware(RequestObserver),
+            Middleware(SecurityHeaders),  # CSP, nosniff, no framing: `sannong/api/headers.py`
             # A weak 3G link is the bottleneck, not the CPU: answers over 1 KB go
             # compressed (zstd, brotli or gzip, as the client accepts) at fast levels that
             # keep most of the gain; only text types, so WebP photos are left alone.

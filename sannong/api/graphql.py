@@ -32,6 +32,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from sannong.api.documents import TrustedDocuments
+from sannong.api.headers import app_page_policy, graphiql_policy
 from sannong.context import Context, Services
 from sannong.errors import Unauthenticated
 
@@ -51,13 +52,15 @@ _REFUSALS: dict[str, tuple[int, str]] = {
 _CODES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}
 ENDPOINT_PAGE = """<!doctype html>
 <html lang="zh-CN"><meta charset="utf-8"><title>三农 GraphQL 接口</title>
-<body style="font-family: sans-serif; max-width: 36em; margin: 3em auto; line-height: 1.6">
+<style>body { font-family: sans-serif; max-width: 36em; margin: 3em auto; line-height: 1.6 }</style>
+<body>
 <h1>三农 GraphQL 接口</h1>
 <p>这里是三农平台的数据接口，供手机应用和网页调用，不能在浏览器中直接浏览。</p>
 <p>请打开<a href="/">三农平台首页</a>。开发者请用 POST 发送 GraphQL 请求
 （Content-Type: application/json）。</p>
 </body></html>
 """
+_PAGE_HEADERS = {"Content-Security-Policy": app_page_policy(ENDPOINT_PAGE)}
 
 
 def _refuse(status: int, message: str, code: str) -> Response:
@@ -143,6 +146,11 @@ class GraphQLView(GraphQL[Context, None]):
             and super().should_render_graphql_ide(request)
         )
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        page = await super().render_graphql_ide(request)
+        page.headers["Content-Security-Policy"] = graphiql_policy(bytes(page.body).decode())
+        return page
+
     def decode_json(self, data: str | bytes) -> object:
         return self.documents.resolve(orjson.loads(data))
 
@@ -191,7 +199,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def _run(self, request: Any) -> Any:
         if isinstance(request, Request):
             if self.graphql_ide is None and _opened_in_a_browser(request):
-                return HTMLResponse(ENDPOINT_PAGE)
+                return HTMLResponse(ENDPOINT_PAGE, headers=_PAGE_HEADERS)
             request.state.context = Context(services=self.services, request=request)
             if refusal := await _upload_refusal(request, request.state.context):
                 return refusal
