@@ -5,11 +5,16 @@ progress, a deadline and a rating.
         └──────────────reply─────────────────▶ RESOLVED │ REJECTED
 
 Every move is a reply (text required) and one conditional update on the current
-status, so of two admins answering at once one wins. A ticket is due five working
-days after it was submitted and is overdue, computed when read, while it is open
-past that. The author's identity is shown to the author and to the admins of the
-ticket's region, never to anyone else: the public reads resolved public tickets
-without it, and `anonymous` tells the admins the villager asked for discretion.
+status, so of two admins answering at once one wins. A ticket need not pass through
+IN_PROGRESS: an inquiry answered at once is resolved by its first reply, and a request the
+township cannot take up is refused at once with the reason, as 不予受理 means; IN_PROGRESS
+is for what takes days (a repair, a visit), and another IN_PROGRESS reply is a progress
+report. `moves_in_words` says it for the API's description and the README.
+
+A ticket is due five working days after it was submitted and is overdue, computed when
+read, while it is open past that. The author's identity is shown to the author and to the
+admins of the ticket's region, never to anyone else: the public reads resolved public
+tickets without it, and `anonymous` tells the admins the villager asked for discretion.
 """
 
 from dataclasses import dataclass
@@ -94,6 +99,21 @@ MOVES = {
         FeedbackStatus.REJECTED,
     },
 }
+
+
+def moves_in_words() -> str:
+    """E.g. "ACCEPTED → IN_PROGRESS, RESOLVED or REJECTED; …; RESOLVED and REJECTED are
+    final", from `MOVES` itself: the API's description and the README say this sentence."""
+    order = list(FeedbackStatus)
+
+    def listed(names: list[str]) -> str:
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+    clauses = [
+        f"{status} → {listed([s.value for s in order if s in MOVES[status]])}" for status in MOVES
+    ]
+    final = [status.value for status in order if status.value in CLOSED]
+    return "; ".join(clauses) + f"; {' and '.join(final)} are final"
 
 
 def is_working_day(day: date) -> bool:
