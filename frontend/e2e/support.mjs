@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
-import { afterEach } from 'node:test'
+import { after, afterEach } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 
@@ -65,11 +65,27 @@ export async function launch(options = {}) {
   browser.newContext = async (contextOptions) => {
     const context = await newContext(contextOptions)
     context.on('page', keepLog)
+    await reportPolicyViolations(context)
     return context
   }
   browsers.add(browser)
   browser.on('disconnected', () => browsers.delete(browser))
   return browser
+}
+
+// Content-Security-Policy violations of any page, until the end of the test that saw them
+// fails it (witnessFailures): the app must work under the server's policy, not beside it.
+const violations = []
+
+async function reportPolicyViolations(context) {
+  await context.exposeBinding('__sannongPolicyViolation', ({ page }, text) => violations.push(`${page?.url()}: ${text}`))
+  // An init script runs through DevTools, so the policy under test does not block it.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      const where = event.sourceFile ? ` at ${event.sourceFile}:${event.lineNumber}` : ''
+      window.__sannongPolicyViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}${where} ${event.sample}`)
+    })
+  })
 }
 
 function keepLog(page) {
@@ -79,7 +95,11 @@ function keepLog(page) {
     lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`)
     if (lines.length > 60) lines.shift()
   }
-  page.on('console', (message) => note(`console.${message.type()}: ${message.text()}`))
+  page.on('console', (message) => {
+    note(`console.${message.type()}: ${message.text()}`)
+    // Chromium also says so in the console, for what no event reaches (a worker's fetch)
+    if (message.text().includes('Content Security Policy')) violations.push(`${page.url()}: ${message.text()}`)
+  })
   page.on('pageerror', (error) => note(`page error: ${error.message}`))
   page.on('requestfailed', (request) => note(`failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`))
   page.on('response', async (response) => {
@@ -98,6 +118,12 @@ function keepLog(page) {
 export function witnessFailures(testFile) {
   const stem = basename(fileURLToPath(testFile), '.test.mjs')
   let failures = 0
+  const noViolations = () => {
+    const seen = [...new Set(violations.splice(0))]
+    if (seen.length) throw new Error(`Content-Security-Policy violations:\n  ${seen.join('\n  ')}`)
+  }
+  afterEach(noViolations)
+  after(noViolations)
   afterEach(async (t) => {
     if (t.passed) return
     failures += 1
@@ -167,7 +193,7 @@ const AXE = readFileSync(`${FRONTEND}/node_modules/axe-core/axe.min.js`, 'utf8')
 
 /** axe-core's serious and critical findings on the page as it is now. */
 export async function accessibilityProblems(page) {
-  await page.addScriptTag({ content: AXE })
+  await page.evaluate(AXE) // through DevTools: a script tag would be refused by the page's policy
   const violations = await page.evaluate(async () => {
     // Colours are judged as drawn: a dialog still fading in is half transparent, and its
     // text would fail the contrast rule against what shows through. Infinite animations
