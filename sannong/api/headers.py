@@ -8,8 +8,9 @@ The policy is what the built app passes (the browser tests fail on any violation
   (the "正在打开…" boot text) is allowed by its SHA-256 (`app_page_policy`), never by
   'unsafe-inline'. Vant and Vue set element styles through the CSSOM (`el.style.x = …`),
   which a policy does not govern, so `style-src` needs no 'unsafe-inline';
-- images from the platform and `blob:`/`data:` (the preview of a picked photo; the editor's
-  cursor); fonts from the platform and `data:` (Vant's icon font is inlined in its CSS);
+- images from the platform and `blob:`/`data:` (Vant's uploader previews a picked photo
+  through both); fonts from the platform and `data:` (Vant's icon font is inlined in its
+  CSS; its third-party fallback is dropped at build, `frontend/vite.config.ts`);
 - `connect-src 'self'`: the API, and the GraphQL websocket, which 'self' covers on the
   same host (CSP Level 3);
 - nothing may frame a page (`frame-ancestors 'none'`, X-Frame-Options for old browsers).
