@@ -107,6 +107,10 @@ class Settings(BaseSettings):
     sms_timeout_seconds: float = 5.0
     sms_retries: int = 2
 
+    similar_feedback_per_minute: int = Field(
+        30, description="similar-ticket look-ups per person per minute (asked while typing)"
+    )
+
     notice_attachment_max_bytes: int = 10 * 1024 * 1024
     notice_attachments: int = Field(5, description="attachments per notice")
     fanout_batch: int = Field(50, description="residents per job of an SMS / alert fan-out")
