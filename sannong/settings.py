@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         Path("frontend/dist"), description="the built app, served at /; missing: not served"
     )
 
+    ws_connections_per_address: int = Field(
+        200, description="WebSockets one address holds open per process (villages share one)"
+    )
+    ws_connections_per_token: int = Field(8, description="WebSockets one token holds open")
+    ws_operations_per_connection: int = Field(
+        50, description="subscriptions and operations in flight on one WebSocket"
+    )
+
     event_poll_ms: int = Field(
         200, description="polling interval of the event feed where change streams are refused"
     )
