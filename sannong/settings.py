@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     video_base_url: str | None = Field(
         None, description="a video service: each consultation gets a room link under it"
     )
+    call_signals_per_window: int = Field(
+        60, description="signals one party of a call sends per 10 s (setup takes some dozens)"
+    )
     call_opens_minutes: int = Field(10, description="the call may start this early")
     farmer_cancel_hours: int = Field(2, description="a farmer cancels until this long before")
     max_upcoming_consultations: int = Field(3, description="booked, not yet started, per farmer")
