@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         2000, description="time a request's database operation may take, all included"
     )
 
+    ready_stale_seconds: float = Field(
+        15.0, description="/readyz reports the database down after this long without an answer"
+    )
+
     token_ttl_hours: int = 24 * 30
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
@@ -54,6 +58,14 @@ class Settings(BaseSettings):
     login_max_failures_per_phone: int = 5
     login_max_attempts_per_address: int = 30
     register_max_per_address: int = Field(20, description="new accounts per address per window")
+
+    graphql_in_flight_per_client: int = Field(
+        8, description="GraphQL requests one client address has in flight per process"
+    )
+    graphql_per_second_per_client: float = Field(
+        20.0, description="GraphQL requests per second one client address may keep up"
+    )
+    graphql_burst_per_client: int = Field(60, description="requests above that rate at once")
 
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = Field(

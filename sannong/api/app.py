@@ -5,11 +5,13 @@ import contextlib
 import gc
 import hmac
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
+import pymongo
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 from pymongo.errors import OperationFailure
 from starlette.applications import Starlette
@@ -21,6 +23,7 @@ from starlette_compress import CompressMiddleware, add_compress_type
 
 from sannong import signing, text
 from sannong.api.documents import TrustedDocuments
+from sannong.api.fairness import ClientLimits
 from sannong.api.frontend import app_routes
 from sannong.api.graphql import GraphQLView
 from sannong.api.middleware import BodyLimit, RequestObserver
@@ -41,7 +44,8 @@ from sannong.settings import Settings, get_settings
 
 log = logging.getLogger("sannong.app")
 
-READY_TIMEOUT_SECONDS = 2.5
+READY_PROBE_SECONDS = 2.0  # how often the database is pinged for /readyz
+READY_TIMEOUT_SECONDS = 10.0  # a busy database answers late: slow, not down
 SHUTDOWN_GRACE_SECONDS = 5.0
 COMPRESS_FROM_BYTES = 1024
 add_compress_type("application/graphql-response+json")
@@ -76,6 +80,41 @@ async def _drop_changed_references(feed: EventFeed, database: str) -> None:
             if (event := await changes.next()) is not None:
                 for collection in event.audience:
                     forget(database, collection, event.ids)
+
+
+class Readiness:
+    """The database's last known state, kept by a background probe: `/readyz` reads it and
+    answers at once, instead of a ping per request that a busy database answers late and
+    a loaded loop times out (calling the database dead while it only works). The probe
+    waits long for its answer; the state turns to down once no answer came for
+    `stale_seconds`."""
+
+    def __init__(self, stale_seconds: float) -> None:
+        self.stale_seconds = stale_seconds
+        self.last_answer: float | None = None
+        self.probed = asyncio.Event()  # the first probe is over, answered or not
+
+    @property
+    def ready(self) -> bool:
+        last = self.last_answer
+        return last is not None and time.monotonic() - last <= self.stale_seconds
+
+    async def wait_for_first_probe(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.probed.wait(), READY_TIMEOUT_SECONDS)
+
+    async def probe(self, db: Any) -> None:
+        while True:
+            try:
+                with pymongo.timeout(READY_TIMEOUT_SECONDS):  # not the requests' short one
+                    await db.command("ping")
+                self.last_answer = time.monotonic()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                pass  # no answer: the last one ages until it is stale
+            self.probed.set()
+            await asyncio.sleep(READY_PROBE_SECONDS)
 
 
 def _serve_metrics_on_loopback(port: int | None) -> Any:
@@ -137,6 +176,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         settings.trusted_documents, only=settings.trusted_documents_only
     )
     view = GraphQLView(build_schema(settings), services, documents)
+    readiness = Readiness(settings.ready_stale_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -146,6 +186,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         services.sms = sms_provider(db, settings, http_session)
         await asyncio.to_thread(text.warm_up)
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
+        probing = asyncio.create_task(readiness.probe(db))
         await services.events.start()
         references = asyncio.create_task(_drop_changed_references(services.events, db.name))
         app.state.services = services
@@ -161,9 +202,10 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
                 runner.stop()  # the job at hand may finish within the grace period
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(jobs, SHUTDOWN_GRACE_SECONDS)
-            references.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await references
+            for task in (references, probing):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await services.events.stop()
             # An index build cut off mid-command leaves its connection behind: let it finish.
             with contextlib.suppress(TimeoutError):
@@ -182,9 +224,9 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        try:
-            await asyncio.wait_for(db.command("ping"), READY_TIMEOUT_SECONDS)
-        except Exception:
+        if not readiness.probed.is_set():  # just started: the first answer is on its way
+            await readiness.wait_for_first_probe()
+        if not readiness.ready:
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
@@ -235,6 +277,12 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         ],
         middleware=[
             Middleware(RequestObserver),
+            Middleware(
+                ClientLimits,
+                in_flight=settings.graphql_in_flight_per_client,
+                per_second=settings.graphql_per_second_per_client,
+                burst=settings.graphql_burst_per_client,
+            ),
             # A weak 3G link is the bottleneck, not the CPU: answers over 1 KB go
             # compressed (zstd, brotli or gzip, as the client accepts) at fast levels that
             # keep most of the gain; only text types, so WebP photos are left alone.
