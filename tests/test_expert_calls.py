@@ -187,3 +187,19 @@ async def test_a_burst_of_signals_is_rate_limited_and_every_acknowledged_one_arr
         assert sorted(heard) == sorted(acknowledged)  # each one once, none lost
         await expert_socket.close()
         await api.http.aclose()
+
+
+async def test_a_signal_that_cannot_be_announced_is_not_acknowledged(api: Api) -> None:
+    """The event feed refuses the signal's event (its number is taken, as a stray
+    write would leave it): the sender hears SERVICE_UNAVAILABLE, not "sent", and no
+    signal is kept for nobody to hear."""
+    farmer, _, cid = await call_ready(api)
+    counter = await api.db.counters.find_one({"_id": "events"})
+    taken = (counter["seq"] if counter else 0) + 1
+    await api.db.events.insert_one({"_id": taken, "topic": "x", "audience": [], "ids": []})
+    refused = await api.gql(SIGNAL, signal(cid, "OFFER", OFFER), as_=farmer)
+    assert codes(refused) == ["SERVICE_UNAVAILABLE"]
+    assert "重试" in refused["errors"][0]["message"]
+    assert await api.db.call_signals.count_documents({}) == 0
+    sent = await api.gql(SIGNAL, signal(cid, "OFFER", OFFER), as_=farmer)  # the next number
+    assert sent["data"]["sendCallSignal"]["signal"]["kind"] == "OFFER"
