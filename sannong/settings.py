@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     )
 
     ready_stale_seconds: float = Field(
-        15.0, description="/readyz reports the database down after this long without an answer"
+        30.0, description="/readyz reports the database down after this long without an answer"
     )
 
     token_ttl_hours: int = 24 * 30
