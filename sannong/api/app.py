@@ -5,13 +5,11 @@ import contextlib
 import gc
 import hmac
 import logging
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import aiohttp
-import pymongo
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest, start_http_server
 from pymongo.errors import OperationFailure
 from starlette.applications import Starlette
@@ -27,6 +25,7 @@ from sannong.api.fairness import ClientLimits
 from sannong.api.frontend import app_routes
 from sannong.api.graphql import GraphQLView
 from sannong.api.middleware import BodyLimit, RequestObserver
+from sannong.api.readiness import Readiness
 from sannong.api.schema import build_schema
 from sannong.context import Services
 from sannong.db import Client
@@ -44,8 +43,6 @@ from sannong.settings import Settings, get_settings
 
 log = logging.getLogger("sannong.app")
 
-READY_PROBE_SECONDS = 2.0  # how often the database is pinged for /readyz
-READY_TIMEOUT_SECONDS = 10.0  # a busy database answers late: slow, not down
 SHUTDOWN_GRACE_SECONDS = 5.0
 COMPRESS_FROM_BYTES = 1024
 add_compress_type("application/graphql-response+json")
@@ -80,41 +77,6 @@ async def _drop_changed_references(feed: EventFeed, database: str) -> None:
             if (event := await changes.next()) is not None:
                 for collection in event.audience:
                     forget(database, collection, event.ids)
-
-
-class Readiness:
-    """The database's last known state, kept by a background probe: `/readyz` reads it and
-    answers at once, instead of a ping per request that a busy database answers late and
-    a loaded loop times out (calling the database dead while it only works). The probe
-    waits long for its answer; the state turns to down once no answer came for
-    `stale_seconds`."""
-
-    def __init__(self, stale_seconds: float) -> None:
-        self.stale_seconds = stale_seconds
-        self.last_answer: float | None = None
-        self.probed = asyncio.Event()  # the first probe is over, answered or not
-
-    @property
-    def ready(self) -> bool:
-        last = self.last_answer
-        return last is not None and time.monotonic() - last <= self.stale_seconds
-
-    async def wait_for_first_probe(self) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.probed.wait(), READY_TIMEOUT_SECONDS)
-
-    async def probe(self, db: Any) -> None:
-        while True:
-            try:
-                with pymongo.timeout(READY_TIMEOUT_SECONDS):  # not the requests' short one
-                    await db.command("ping")
-                self.last_answer = time.monotonic()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                pass  # no answer: the last one ages until it is stale
-            self.probed.set()
-            await asyncio.sleep(READY_PROBE_SECONDS)
 
 
 def _serve_metrics_on_loopback(port: int | None) -> Any:
