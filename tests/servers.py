@@ -20,13 +20,17 @@ import websockets
 
 from tests.factories import METRICS_TOKEN
 
-# Cheap password hashing and no address limits: the tests register many people from 127.0.0.1.
+# Cheap password hashing and no address limits: the tests register many people from 127.0.0.1
+# (the per-client limits of /graphql are tested on their own).
 TEST_ENV = {
     "SANNONG_ARGON2_MEMORY_KIB": "8",
     "SANNONG_ARGON2_TIME_COST": "1",
     "SANNONG_ARGON2_PARALLELISM": "1",
     "SANNONG_LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "100000",
     "SANNONG_REGISTER_MAX_PER_ADDRESS": "100000",
+    "SANNONG_GRAPHQL_IN_FLIGHT_PER_CLIENT": "100000",
+    "SANNONG_GRAPHQL_PER_SECOND_PER_CLIENT": "100000",
+    "SANNONG_GRAPHQL_BURST_PER_CLIENT": "100000",
 }
 
 

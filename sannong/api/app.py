@@ -21,10 +21,12 @@ from starlette_compress import CompressMiddleware, add_compress_type
 
 from sannong import signing, text
 from sannong.api.documents import TrustedDocuments
+from sannong.api.fairness import ClientLimits
 from sannong.api.frontend import app_routes
 from sannong.api.graphql import GraphQLView
 from sannong.api.headers import SecurityHeaders
 from sannong.api.middleware import BodyLimit, RequestObserver
+from sannong.api.readiness import Readiness
 from sannong.api.schema import build_schema
 from sannong.context import Services
 from sannong.db import Client
@@ -42,7 +44,6 @@ from sannong.settings import Settings, get_settings
 
 log = logging.getLogger("sannong.app")
 
-READY_TIMEOUT_SECONDS = 2.5
 SHUTDOWN_GRACE_SECONDS = 5.0
 COMPRESS_FROM_BYTES = 1024
 add_compress_type("application/graphql-response+json")
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         settings.trusted_documents, only=settings.trusted_documents_only
     )
     view = GraphQLView(build_schema(settings), services, documents)
+    readiness = Readiness(settings.ready_stale_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -147,6 +149,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         services.sms = sms_provider(db, settings, http_session)
         await asyncio.to_thread(text.warm_up)
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
+        probing = asyncio.create_task(readiness.probe(db))
         await services.events.start()
         references = asyncio.create_task(_drop_changed_references(services.events, db.name))
         app.state.services = services
@@ -162,9 +165,10 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
                 runner.stop()  # the job at hand may finish within the grace period
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(jobs, SHUTDOWN_GRACE_SECONDS)
-            references.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await references
+            for task in (references, probing):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await services.events.stop()
             # An index build cut off mid-command leaves its connection behind: let it finish.
             with contextlib.suppress(TimeoutError):
@@ -183,9 +187,9 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        try:
-            await asyncio.wait_for(db.command("ping"), READY_TIMEOUT_SECONDS)
-        except Exception:
+        if not readiness.probed.is_set():  # just started: the first answer is on its way
+            await readiness.wait_for_first_probe()
+        if not readiness.ready:
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
@@ -237,6 +241,12 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         middleware=[
             Middleware(RequestObserver),
             Middleware(SecurityHeaders),  # CSP, nosniff, no framing: `sannong/api/headers.py`
+            Middleware(
+                ClientLimits,
+                in_flight=settings.graphql_in_flight_per_client,
+                per_second=settings.graphql_per_second_per_client,
+                burst=settings.graphql_burst_per_client,
+            ),
             # A weak 3G link is the bottleneck, not the CPU: answers over 1 KB go
             # compressed (zstd, brotli or gzip, as the client accepts) at fast levels that
             # keep most of the gain; only text types, so WebP photos are left alone.

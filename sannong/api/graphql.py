@@ -33,6 +33,7 @@ from strawberry.types import ExecutionResult
 
 from sannong.api.documents import TrustedDocuments
 from sannong.api.headers import app_page_policy, graphiql_policy
+from sannong.api.sockets import TOO_MANY_FROM_ADDRESS, LimitedTransportWS, Slots, refuse_connection
 from sannong.context import Context, Services
 from sannong.errors import Unauthenticated
 
@@ -114,6 +115,7 @@ class TextFrames(ASGIWebSocketAdapter):
 
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrames
+    graphql_transport_ws_handler_class = LimitedTransportWS
 
     def __init__(
         self, schema: Any, services: Services, documents: TrustedDocuments | None = None
@@ -124,11 +126,17 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             multipart_uploads_enabled=True,
+            max_subscriptions_per_connection=services.settings.ws_operations_per_connection,
         )
         self.services = services
+        self.address_slots = Slots(services.settings.ws_connections_per_address)
+        self.token_slots = Slots(services.settings.ws_connections_per_token)
         self.documents = documents or TrustedDocuments({})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._socket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -138,6 +146,19 @@ class GraphQLView(GraphQL[Context, None]):
         except HTTPException as error:
             response = _coded_refusal(error)
         await response(scope, receive, send)
+
+    async def _socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket within its address's cap (`sockets.py`; the address is the proxy's
+        client when `forwarded_allow_ips` trusts it, as uvicorn resolves it)."""
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        if not self.address_slots.take(address):
+            await refuse_connection(scope, receive, send, TOO_MANY_FROM_ADDRESS)
+            return
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.address_slots.give_back(address)
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         return (

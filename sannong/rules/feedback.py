@@ -26,10 +26,11 @@ import chinese_calendar
 from bson import ObjectId
 from pymongo import ReturnDocument
 
+from sannong import throttle
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import CHINA, now
 from sannong.db import Database
-from sannong.errors import InputErrorCode, NotFound, RuleError
+from sannong.errors import InputErrorCode, NotFound, RateLimited, RuleError
 from sannong.loaders import HasLoaders
 from sannong.media import PhotoStore, store_photos
 from sannong.rules import audit
@@ -46,6 +47,7 @@ MAX_PHOTOS = 3
 WORKING_DAYS = 5
 MAX_SIMILAR = 10
 SIMILAR_CANDIDATES = 200
+SIMILAR_WINDOW_SECONDS = 60
 COUNTER = "feedback:{year}"  # one `$inc` counter document per year in `counters`
 
 
@@ -338,10 +340,18 @@ async def rate_feedback(
 
 
 async def similar_feedback(
-    db: Database, village_code: str, text: str, limit: int
+    db: Database, viewer: Viewer, village_code: str, text: str, limit: int, *, per_minute: int
 ) -> list[dict[str, Any]]:
     """Open public tickets of the village sharing the most words with `text`: shown before
-    submitting, so a neighbour's complaint about the same channel is found."""
+    submitting, so a neighbour's complaint about the same channel is found.
+
+    Asked while a person types (the form waits half a second after the last key), so
+    `per_minute` per person is plenty for a person and stops a script ranking tickets in
+    a loop."""
+    if await throttle.hit(db, "similar-feedback", str(viewer.id), SIMILAR_WINDOW_SECONDS) > (
+        per_minute
+    ):
+        raise RateLimited("查找相似反馈过于频繁，请稍后再试")
     words = query_tokens(text)
     if not words:
         return []
