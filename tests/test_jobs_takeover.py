@@ -9,52 +9,17 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 
 from sannong.db import Database
 from sannong.rules.fanout import Pace
-from tests.gateway import Gateway, running_gateway
+from tests.gateway import WatchingGateway, running_gateway
 from tests.notices import red_alert, villagers
-from tests.servers import client_pid, serving
+from tests.servers import serving
 
 pytestmark = pytest.mark.slow  # two `sannong serve` processes
 
 RESIDENTS = 150
 KILL_AFTER = 60  # messages at the gateway when the worker sending them is killed
-
-
-class WatchingGateway(Gateway):
-    """Notes which process sent each message and when; takes a little while per message,
-    as real gateways do, so a batch lasts long enough to be cut."""
-
-    def __init__(self, pids: set[int]) -> None:
-        super().__init__()
-        self.pids, self.port = pids, 0
-        self.senders: list[tuple[float, int | None]] = []
-        self.arrived = asyncio.Event()
-        self._pid_of_port: dict[int, int | None] = {}
-
-    async def handle(self, request: web.Request) -> web.Response:
-        client_port = request.transport.get_extra_info("peername")[1]  # type: ignore[union-attr]
-        if client_port not in self._pid_of_port:
-            self._pid_of_port[client_port] = client_pid(client_port, self.port, self.pids)
-        self.senders.append((asyncio.get_running_loop().time(), self._pid_of_port[client_port]))
-        self.arrived.set()
-        await asyncio.sleep(0.02)
-        return await super().handle(request)
-
-    async def until(self, condition: object, within: float) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while not condition():  # type: ignore[operator]
-            self.arrived.clear()
-            left = deadline - loop.time()
-            if left <= 0:
-                raise TimeoutError
-            try:
-                await asyncio.wait_for(self.arrived.wait(), min(left, 1.0))
-            except TimeoutError:
-                continue
 
 
 async def test_a_killed_fan_out_worker_is_taken_over_and_nobody_is_told_twice(
@@ -63,7 +28,6 @@ async def test_a_killed_fan_out_worker_is_taken_over_and_nobody_is_told_twice(
     people = await villagers(db, "胡营村", RESIDENTS, 13750000000)
     gateway = WatchingGateway(set())
     async with running_gateway(gateway) as (url, _):
-        gateway.port = int(url.rsplit(":", 1)[1].split("/")[0])
         options = {"sms_gateway_url": url, "log_level": "WARNING"}
         async with (
             serving(mongodb_uri, db_name, tmp_path / "a", **options) as first,
