@@ -203,11 +203,12 @@ async def test_a_job_running_past_its_lease_keeps_it_while_its_worker_lives(db: 
         nonlocal runs
         runs += 1
         started.set()
-        await asyncio.sleep(5)  # 2.5 leases: the heartbeat keeps the claim
+        await asyncio.sleep(7.5)  # 2.5 leases: the heartbeat keeps the claim
 
     await schedule(db, "long", "l:1", now())
-    holder = JobRunner(JobServices(db, OutboxSms(db)), {"long": long}, lease=timedelta(seconds=2))
-    other = JobRunner(JobServices(db, OutboxSms(db)), {"long": long}, lease=timedelta(seconds=2))
+    lease = timedelta(seconds=3)
+    holder = JobRunner(JobServices(db, OutboxSms(db)), {"long": long}, lease=lease)
+    other = JobRunner(JobServices(db, OutboxSms(db)), {"long": long}, lease=lease)
     work = asyncio.create_task(holder.run_due())
     await started.wait()
     while not work.done():
