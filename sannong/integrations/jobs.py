@@ -28,7 +28,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import os
 import random
+import socket
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -170,7 +172,8 @@ class JobRunner:
         poll_seconds: float = 2.0,
     ) -> None:
         self.services, self.handlers = services, handlers
-        self.worker = worker or uuid.uuid4().hex[:12]
+        # `claimedBy` on a job names the process holding it, for an operator to find
+        self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.lease, self.poll_seconds = lease, poll_seconds
         self._stopping = asyncio.Event()
 
