@@ -84,7 +84,7 @@ async def fan_out_batch(
     size = int(payload.get("size") or payload["batch"])
     try:
         told = await _tell_batch(
-            services, job, size, region_codes, key, sms_text, purpose, notification
+            services, job, size, Telling(region_codes, key, sms_text, purpose, notification)
         )
     except PyMongoError as error:
         if error.timeout and size > MIN_BATCH:
@@ -99,31 +99,33 @@ async def fan_out_batch(
     return started + timedelta(seconds=told * 60 / max(1, int(payload["perMinute"])))
 
 
-async def _tell_batch(
-    services: JobServices,
-    job: Document,
-    size: int,
-    region_codes: Sequence[str],
-    key: str,
-    sms_text: str | None,
-    purpose: str,
-    notification: NotificationOf | None,
-) -> int:
+@dataclass(frozen=True)
+class Telling:
+    """Who is told what: the residents of `region_codes`, messages keyed `key:<resident>`."""
+
+    region_codes: Sequence[str]
+    key: str
+    sms_text: str | None
+    purpose: str
+    notification: NotificationOf | None
+
+
+async def _tell_batch(services: JobServices, job: Document, size: int, what: Telling) -> int:
     """Tells the next `size` residents after the last one kept; returns how many."""
-    db, payload = services.db, job["payload"]
-    query: dict[str, Any] = {"path": {"$in": list(region_codes)}}
+    db, payload, key = services.db, job["payload"], what.key
+    query: dict[str, Any] = {"path": {"$in": list(what.region_codes)}}
     if payload.get("after") is not None:
         query["_id"] = {"$gt": payload["after"]}
     # index users(path, _id)
     residents = await db.users.find(query, {"phone": 1}, sort=[("_id", 1)], limit=size).to_list()
     if not residents:
         return 0
-    if notification is not None:
+    if what.notification is not None:
         services.check_claim()
         await _insert_new(
-            db, [notification(r["_id"]) | {"key": f"{key}:{r['_id']}"} for r in residents]
+            db, [what.notification(r["_id"]) | {"key": f"{key}:{r['_id']}"} for r in residents]
         )
-    if sms_text is None:
+    if what.sms_text is None:
         await services.keep(job, after=residents[-1]["_id"])
         return len(residents)
     step = max(1, int(payload.get("concurrency", 1)))
@@ -134,7 +136,7 @@ async def _tell_batch(
             asyncio.gather(
                 *(
                     services.sms.send(
-                        r["phone"], sms_text, purpose=purpose, key=f"{key}:{r['_id']}"
+                        r["phone"], what.sms_text, purpose=what.purpose, key=f"{key}:{r['_id']}"
                     )
                     for r in chunk
                 )
