@@ -68,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.first_run
 	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.fanout_stress
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.photo_memory
 

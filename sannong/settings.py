@@ -107,6 +107,13 @@ class Settings(BaseSettings):
 
     jobs_enabled: bool = Field(True, description="this process runs due jobs (reminders, SMS)")
     jobs_poll_seconds: float = Field(2.0, description="how often an idle job worker looks")
+    jobs_db_timeout_ms: int = Field(
+        30_000,
+        description="time a job's database operation may take: a job waits out a busy machine",
+    )
+    jobs_lease_seconds: float = Field(
+        15.0, description="a dead worker's job is taken over this long after its last heartbeat"
+    )
 
     ice_servers: list[IceServer] = Field(
         default_factory=list,

@@ -83,7 +83,8 @@ async def serving(
         await _until_ready(server, workers)
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # a test may have killed it
+            process.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), 20)
         except TimeoutError:
@@ -138,6 +139,19 @@ def serving_pid(server: Server, client_port: int) -> int:
         if inode in _socket_inodes(pid):
             return pid
     raise AssertionError("no worker holds the connection")
+
+
+def client_pid(client_port: int, server_port: int, pids: set[int]) -> int | None:
+    """Which of `pids` opened the TCP connection from `client_port` to a loopback server
+    on `server_port` (Linux /proc): tells which process sent a request, from the server."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+        if local_port == client_port and remote_port == server_port:
+            inode = fields[9]
+    return next((pid for pid in pids if inode in _socket_inodes(pid)), None)
 
 
 class Socket:

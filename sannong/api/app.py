@@ -7,6 +7,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -30,7 +31,7 @@ from sannong.api.readiness import Readiness
 from sannong.api.schema import build_schema
 from sannong.context import Services
 from sannong.db import Client
-from sannong.db.client import open_client
+from sannong.db.client import open_client, open_job_client
 from sannong.db.indexes import ensure_indexes
 from sannong.integrations.events import EventFeed, Topic
 from sannong.integrations.jobs import JobRunner, JobServices
@@ -121,6 +122,14 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         raise RuntimeError("SANNONG_MONGODB_URI is not set; start with `sannong serve`")
     client = client or open_client(settings.mongodb_uri or "", settings.db_timeout_ms)
     db = client[settings.database]
+    # Jobs wait for a busy database longer than a request may (`open_job_client`); a client
+    # handed in (tests) serves both when no URI is set.
+    job_client = (
+        open_job_client(settings.mongodb_uri, settings.jobs_db_timeout_ms)
+        if settings.mongodb_uri and settings.jobs_enabled
+        else client
+    )
+    job_db = job_client[settings.database]
     http_session: aiohttp.ClientSession | None = None
 
     services = Services(
@@ -155,7 +164,10 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         app.state.services = services
         metrics_server = _serve_metrics_on_loopback(settings.metrics_port)
         runner = JobRunner(
-            JobServices(db, services.sms), HANDLERS, poll_seconds=settings.jobs_poll_seconds
+            JobServices(job_db, sms_provider(job_db, settings, http_session)),
+            HANDLERS,
+            lease=timedelta(seconds=settings.jobs_lease_seconds),
+            poll_seconds=settings.jobs_poll_seconds,
         )
         jobs = asyncio.create_task(runner.run_forever()) if settings.jobs_enabled else None
         try:
@@ -181,6 +193,8 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
                 await indexing
             if http_session is not None:
                 await http_session.close()
+            if job_client is not client:
+                await job_client.close()
             await client.close()
 
     async def healthz(request: Request) -> Response:
