@@ -2,7 +2,7 @@
 // what they do. Vant offers no prop for them: a popup's close × and its overlay are
 // role="button" with no name, a popup is role="dialog" with no name, a confirm dialog's
 // aria-labelledby holds its title's text instead of an id, an uploader's file input has
-// no label and its previews no alt. One observer names them as they appear, in the
+// no label and its previews no alt, a picker's <ul> holds buttons, not list items. One observer names them as they appear, in the
 // microtask after Vue adds them, before anyone can reach them. A popup of our own may
 // name itself (aria-label on <van-popup>); this never overrides a name already given.
 const named = (element: Element): boolean =>
@@ -27,6 +27,8 @@ function nameVantControls(root: ParentNode): void {
     dialog.removeAttribute('aria-labelledby') // Vant's holds a title, not an id
     dialog.setAttribute('aria-label', headingOf(dialog))
   }
+  // A picker column is a <ul> of role="button" items, which is no list: its buttons stand alone.
+  for (const column of root.querySelectorAll('ul.van-picker-column__wrapper')) column.setAttribute('role', 'none')
   for (const input of root.querySelectorAll('.van-uploader__input')) label(input, '拍照或选择照片')
   for (const image of root.querySelectorAll('.van-uploader__preview-image img')) {
     const preview = image.closest('.van-uploader__preview')
