@@ -185,7 +185,7 @@ for (const [size, viewport] of [
       const problems = {}
       await open(`/market/${encodeURIComponent(data.bulk.id)}`, '我要买')
       await page.getByRole('button', { name: '我要买' }).click()
-      await page.getByRole('dialog', { name: /购买/ }).waitFor()
+      await page.locator('.van-popup', { hasText: '提交订单' }).waitFor()
       await measure(page, 'buy popup', problems)
 
       await open('/market/new', '发布')
@@ -228,7 +228,8 @@ for (const [size, viewport] of [
       const before = await ordersOf(listing.id)
       await open(`/market/${encodeURIComponent(listing.id)}`, '我要买')
       await page.getByRole('button', { name: '我要买' }).click()
-      const field = page.getByRole('textbox', { name: /数量/ })
+      const popup = page.locator('.van-popup', { hasText: '提交订单' })
+      const field = popup.locator('input').first() // the quantity, first of the form
       await field.fill('3')
       await field.blur()
       assert.equal(await field.inputValue(), '3', 'what the farmer typed stays')
@@ -237,7 +238,8 @@ for (const [size, viewport] of [
       await page.getByRole('button', { name: '提交订单' }).click()
       await page.waitForTimeout(1000)
       assert.equal(await field.inputValue(), '3')
-      assert.ok(await page.getByRole('dialog', { name: /购买/ }).isVisible(), 'the popup stays open to change it')
+      assert.ok(await popup.isVisible(), 'the popup stays open to change it')
+      assert.equal(await page.getByRole('textbox', { name: /数量/ }).inputValue(), '3', 'the field has a name')
       assert.deepEqual(await ordersOf(listing.id), before, 'no order was sent')
     })
 
