@@ -22,7 +22,7 @@ before(async () => {
   browser = await launch()
   const farmer = await login(server.url, FARMER)
   data.farmerToken = farmer.token
-  // A listing of someone else with 起订 more than 3, and one of 西红柿 without a photo.
+  // A listing of someone else with 起订 10 or more (the demo's large lots).
   let after = null
   for (let n = 0; n < 10 && !data.bulk; n += 1) {
     const page = await api(server.url, 'Listings', { filter: {}, sort: 'NEWEST', after })

@@ -390,7 +390,9 @@ async def rate_consultation(
     checks = Checks()
     if not 1 <= stars <= 5:
         checks.fail("stars", "评分应为 1 到 5 星")
-    comment = checks.text("comment", comment, label="评价", max_length=COMMENT_MAX, min_length=0) or None
+    comment = (
+        checks.text("comment", comment, label="评价", max_length=COMMENT_MAX, min_length=0) or None
+    )
     checks.raise_if_any()
     if consultation["status"] != ConsultationStatus.COMPLETED.value:
         raise RuleError(

@@ -29,7 +29,6 @@ from sannong.rules.regions import RegionLevel, region_of_input
 from sannong.text import tokens
 from sannong.validation import Checks
 
-
 # The app's limits (frontend/src/limits.ts) are these numbers.
 COMMODITY_MAX = 20
 TITLE_MAX = 40
@@ -59,7 +58,9 @@ def _count(checks: Checks, field: str, value: int, label: str) -> int:
 def _checked_fields(checks: Checks, draft: ListingDraft) -> dict[str, Any]:
     """The document fields a draft sets, each checked; failures go to `checks`."""
     fields: dict[str, Any] = {
-        "commodity": checks.text("commodity", draft.commodity, label="品名", max_length=COMMODITY_MAX),
+        "commodity": checks.text(
+            "commodity", draft.commodity, label="品名", max_length=COMMODITY_MAX
+        ),
         "title": checks.text("title", draft.title, label="标题", max_length=TITLE_MAX),
         "description": checks.text(
             "description", draft.description, label="描述", max_length=DESCRIPTION_MAX, min_length=0
