@@ -46,6 +46,21 @@ before(async () => {
   )
   assert.deepEqual(filed.submitFeedback.userErrors, [])
   data.ticket = filed.submitFeedback.feedback
+  // Detail screens: a crop's prices, a notice, an answered question, a booked consultation.
+  data.commodity = (await api(server.url, 'Commodities', { category: 'GRAIN' })).commodities[0]
+  const notices = await api(server.url, 'Notices', { region: null, category: null, after: null, signedIn: true }, farmer.token)
+  data.notice = notices.notices.edges[0].node
+  const questions = await api(server.url, 'Questions', { filter: {} })
+  data.question = questions.questions.edges.find((edge) => edge.node.answers?.length)?.node ?? questions.questions.edges[0].node
+  const experts = await api(server.url, 'Experts', { specialty: null })
+  for (const { node } of experts.experts.edges) {
+    const slot = (await api(server.url, 'Expert', { id: node.id })).consultationSlots.edges[0]?.node
+    if (!slot) continue
+    const booked = await api(server.url, 'BookConsultation', { input: { slotId: slot.id, topic: '玉米叶子发黄', idempotencyKey: `screens-${Date.now()}` } }, farmer.token)
+    data.consultation = booked.bookConsultation.consultation
+    if (data.consultation) break
+  }
+  assert.ok(data.consultation, 'a demo expert has an open slot to book')
 })
 
 after(async () => {
@@ -58,6 +73,7 @@ function screens() {
   return [
     ['/', '本村在卖'],
     ['/prices', '玉米'],
+    [`/prices/${encodeURIComponent(data.commodity.id)}`, '近30天走势'],
     ['/market', '最新发布'],
     [`/market/${encodeURIComponent(data.bulk.id)}`, '我要买'],
     ['/market/new', '发布'],
@@ -65,10 +81,13 @@ function screens() {
     ['/experts', '拍照提问'],
     ['/experts/ask', '提交问题'],
     ['/experts/questions', '拍照问专家'],
+    [`/experts/questions/${encodeURIComponent(data.question.id)}`, data.question.crop],
     ['/experts/list', '全部'],
     ['/consultations', '待进行'],
+    [`/consultations/${encodeURIComponent(data.consultation.id)}`, '咨询内容'],
     ['/lectures', '即将开讲'],
     ['/notices', '村务公开'],
+    [`/notices/${encodeURIComponent(data.notice.id)}`, data.notice.title],
     ['/me', '文字大小'],
     ['/me/village', '更换所在村'],
     ['/me/follows', '玉米'],
