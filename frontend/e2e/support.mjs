@@ -268,3 +268,34 @@ export async function cachedOffline(page, needle, timeout = 30_000) {
     { polling: 250, timeout },
   )
 }
+
+export const SMALL_PHONE = { width: 360, height: 640 }
+
+/** Every visible control of the page smaller than 44 × 44 px (WCAG 2.5.5, and the README's
+ * promise), as `text (width×height)`. A control counts at the size a finger can hit: its
+ * own box, or a label/cell around it that takes the tap for it. Inline links inside a
+ * sentence are exempt, as WCAG exempts them. */
+export async function smallTapTargets(page, min = 44) {
+  return page.evaluate((min) => {
+    const selector = 'button, a[href], [role="button"], [role="tab"], [role="link"], [role="radio"], [role="checkbox"], [role="switch"], input:not([type="hidden"]), select, textarea, .van-tabbar-item'
+    const small = []
+    for (const element of document.querySelectorAll(selector)) {
+      const box = element.getBoundingClientRect()
+      const style = getComputedStyle(element)
+      if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' || element.closest('[aria-hidden="true"], [inert]')) continue
+      if (element.matches('input[type="file"]') && style.opacity === '0') continue // the uploader's box takes its taps
+      if (element.matches('a') && element.closest('p, li') && element.closest('p, li').textContent.trim() !== element.textContent.trim()) continue
+      let hit = box
+      const host = element.closest('label, .van-cell, .van-radio, .van-checkbox, .van-uploader__upload')
+      if (host && host !== element) {
+        const around = host.getBoundingClientRect()
+        if (around.width >= hit.width && around.height >= hit.height) hit = around
+      }
+      if (hit.width + 0.5 < min || hit.height + 0.5 < min) {
+        const name = (element.getAttribute('aria-label') || element.textContent || element.getAttribute('placeholder') || element.className || element.tagName).trim().replace(/\s+/g, ' ').slice(0, 30)
+        small.push(`${name} (${Math.round(hit.width)}×${Math.round(hit.height)})`)
+      }
+    }
+    return small
+  }, min)
+}
