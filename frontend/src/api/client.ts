@@ -10,12 +10,13 @@ import {
   type Exchange,
   type Operation,
 } from '@urql/core'
-import { offlineExchange, type Cache } from '@urql/exchange-graphcache'
+import { offlineExchange, type Cache, type Resolver } from '@urql/exchange-graphcache'
 import { makeDefaultStorage } from '@urql/exchange-graphcache/default-storage'
 import { relayPagination } from '@urql/exchange-graphcache/extras'
 import { createClient as createWsClient } from 'graphql-ws'
 import { fromPromise, fromValue, map, mergeMap, pipe } from 'wonka'
 import schema from '../gql/schema.json'
+import { network, observedFetch } from '../network'
 import { session, signOut } from '../session'
 
 let hydrated = false
@@ -128,6 +129,22 @@ function unreadNoticesChanged(cache: Cache): void {
   }
 }
 
+/** relayPagination, joining only pages of one size. Screens show windows of one list:
+ * home the next 3 lectures (title and time), the experts tab the next 2 with every detail.
+ * relayPagination alone joins every first page of a list, whichever query wrote it, so the
+ * experts tab read home's third lecture, which lacks the fields the tab asks for, and
+ * graphcache, finding required fields missing, gave the whole tab no data and no error
+ * (暂无内容, once home had been shown). Pages of one size are one screen's pages. */
+function pagination(): Resolver {
+  const join = relayPagination()
+  return (parent, args, cache, info) => {
+    const sameSize: Cache = Object.create(cache)
+    sameSize.inspectFields = (entity) =>
+      cache.inspectFields(entity).filter((field) => field.fieldName !== info.fieldName || (field.arguments?.first ?? null) === (args.first ?? null))
+    return join(parent, args, sameSize, info)
+  }
+}
+
 const cache = offlineExchange({
   schema: schema as never,
   storage,
@@ -194,16 +211,16 @@ const cache = offlineExchange({
   },
   resolvers: {
     Query: {
-      listings: relayPagination(),
-      myOrders: relayPagination(),
-      myNotifications: relayPagination(),
-      notices: relayPagination(),
-      feedback: relayPagination(),
-      questions: relayPagination(),
-      experts: relayPagination(),
-      myConsultations: relayPagination(),
-      videoSessions: relayPagination(),
-      consultationSlots: relayPagination(),
+      listings: pagination(),
+      myOrders: pagination(),
+      myNotifications: pagination(),
+      notices: pagination(),
+      feedback: pagination(),
+      questions: pagination(),
+      experts: pagination(),
+      myConsultations: pagination(),
+      videoSessions: pagination(),
+      consultationSlots: pagination(),
     },
   },
   updates: {
@@ -255,13 +272,28 @@ const cache = offlineExchange({
   },
 })
 
+/** Every request of the app's client goes through it: what it meets tells `network`. */
+export const fetchObserved = observedFetch(network)
+
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`
+let socketConnected = false
 const sockets = createWsClient({
   url: wsUrl,
   lazy: true,
   connectionParams: () => (session.token ? { Authorization: `Bearer ${session.token}` } : {}),
   retryAttempts: Infinity,
   shouldRetry: () => true,
+  // A socket that cannot connect is a sign of no network too; one connected, of a network.
+  on: {
+    connected: () => {
+      socketConnected = true
+      network.answered()
+    },
+    closed: (event) => {
+      if (!socketConnected && (event as CloseEvent | undefined)?.code !== 1000) network.failed()
+      socketConnected = false
+    },
+  },
 })
 
 /** Code of the first GraphQL error, e.g. UNAUTHENTICATED. */
@@ -273,6 +305,7 @@ export const client = new Client({
   url: '/graphql',
   preferGetMethod: 'within-url-limit',
   requestPolicy: 'cache-and-network',
+  fetch: fetchObserved,
   fetchOptions: () => ({
     headers: {
       ...(session.token ? { Authorization: `Bearer ${session.token}` } : {}),
