@@ -12,6 +12,8 @@ import { chromium } from 'playwright-core'
 const FRONTEND = fileURLToPath(new URL('..', import.meta.url))
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const PHONE = { width: 390, height: 844 }
+/** The small phones many farmers have. */
+export const SMALL_PHONE = { width: 360, height: 640 }
 export const FARMER_PASSWORD = 'nongmin2026'
 
 export function chromiumPath() {
@@ -57,6 +59,11 @@ export async function startServer({ documentsOnly = true, smsGateway = false } =
 
 const browsers = new Set()
 const pageLogs = new WeakMap()
+// Uncaught errors and what Vue's error handler logs (console.error), since the last test
+// ended: witnessFailures fails the test that saw them. Failed loads are the network's
+// doing (offline tests make them on purpose), not the app's.
+const renderErrors = []
+const NETWORK_NOISE = /^(Failed to load resource|WebSocket connection to .* failed)/
 
 export async function launch(options = {}) {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], ...options })
@@ -79,8 +86,14 @@ function keepLog(page) {
     lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`)
     if (lines.length > 60) lines.shift()
   }
-  page.on('console', (message) => note(`console.${message.type()}: ${message.text()}`))
-  page.on('pageerror', (error) => note(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    note(`console.${message.type()}: ${message.text()}`)
+    if (message.type() === 'error' && !NETWORK_NOISE.test(message.text())) renderErrors.push(`console.error at ${page.url()}: ${message.text()}`)
+  })
+  page.on('pageerror', (error) => {
+    note(`page error: ${error.message}`)
+    renderErrors.push(`page error at ${page.url()}: ${error.stack ?? error.message}`)
+  })
   page.on('requestfailed', (request) => note(`failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`))
   page.on('response', async (response) => {
     if (!response.url().includes('/graphql')) return
@@ -94,12 +107,15 @@ function keepLog(page) {
 
 /** After a failed test of this file: what every open page showed (a screenshot in
  * e2e/failures/) and its last console lines, GraphQL responses and failed requests, in
- * the output, so a failure seen once on a busy machine can be understood afterwards. */
+ * the output, so a failure seen once on a busy machine can be understood afterwards.
+ * A test during which a page had an uncaught error or logged one (Vue's error handler
+ * does, for a render error that leaves a screen empty) fails, even if it passed. */
 export function witnessFailures(testFile) {
   const stem = basename(fileURLToPath(testFile), '.test.mjs')
   let failures = 0
   afterEach(async (t) => {
-    if (t.passed) return
+    const errors = renderErrors.splice(0)
+    if (t.passed && !errors.length) return
     failures += 1
     mkdirSync(`${FRONTEND}e2e/failures`, { recursive: true })
     let n = 0
@@ -120,6 +136,7 @@ export function witnessFailures(testFile) {
         }
       }
     }
+    if (errors.length) throw new Error(`the pages had errors during "${t.name}":\n${errors.join('\n')}`)
   })
 }
 
