@@ -84,7 +84,7 @@ export function queue(kind: QueuedKind, variables: Record<string, unknown>, labe
 }
 
 outbox.subscribe((items) => {
-  if (items.length) retry.later()
+  if (items.length) void retry.now()
 })
 network.onChange((isOnline) => (isOnline ? void retry.now() : retry.later()))
 network.onAnswer(() => {
