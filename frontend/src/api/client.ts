@@ -10,12 +10,12 @@ import {
   type Exchange,
   type Operation,
 } from '@urql/core'
-import { offlineExchange, type Cache, type Resolver } from '@urql/exchange-graphcache'
+import { offlineExchange, type Cache } from '@urql/exchange-graphcache'
 import { makeDefaultStorage } from '@urql/exchange-graphcache/default-storage'
-import { relayPagination } from '@urql/exchange-graphcache/extras'
 import { createClient as createWsClient } from 'graphql-ws'
 import { fromPromise, fromValue, map, mergeMap, pipe } from 'wonka'
 import schema from '../gql/schema.json'
+import { pagination } from './pagination'
 import { network, observedFetch } from '../network'
 import { session, signOut } from '../session'
 
@@ -126,22 +126,6 @@ function unreadNoticesChanged(cache: Cache): void {
   if (typeof me === 'string') cache.invalidate(me, 'unreadNoticeCount')
   for (const field of cache.inspectFields('Query')) {
     if (field.fieldName === 'notices' && field.arguments?.unreadOnly) cache.invalidate('Query', field.fieldKey)
-  }
-}
-
-/** relayPagination, joining only pages of one size. Screens show windows of one list:
- * home the next 3 lectures (title and time), the experts tab the next 2 with every detail.
- * relayPagination alone joins every first page of a list, whichever query wrote it, so the
- * experts tab read home's third lecture, which lacks the fields the tab asks for, and
- * graphcache, finding required fields missing, gave the whole tab no data and no error
- * (暂无内容, once home had been shown). Pages of one size are one screen's pages. */
-function pagination(): Resolver {
-  const join = relayPagination()
-  return (parent, args, cache, info) => {
-    const sameSize: Cache = Object.create(cache)
-    sameSize.inspectFields = (entity) =>
-      cache.inspectFields(entity).filter((field) => field.fieldName !== info.fieldName || (field.arguments?.first ?? null) === (args.first ?? null))
-    return join(parent, args, sameSize, info)
   }
 }
 
