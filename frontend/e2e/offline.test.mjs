@@ -3,7 +3,7 @@
 // before asked for without a network. On a 390×844 phone and a small 360×640 one.
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
-import { PHONE, SMALL_PHONE, api, launch, login, phoneContext, signInAs, startServer, witnessFailures } from './support.mjs'
+import { PHONE, SMALL_PHONE, api, launch, login, onLineAlwaysTrue, phoneContext, signInAs, startServer, witnessFailures } from './support.mjs'
 
 witnessFailures(import.meta.url)
 
@@ -104,6 +104,8 @@ for (const [size, viewport] of [
       try {
         const page = await context.newPage()
         page.setDefaultTimeout(20_000)
+        // The browser says online throughout and fires no event: the app must find out.
+        await onLineAlwaysTrue(context)
         await signInAs(page, server.url, SEEDED_FARMER)
         const grain = await api(server.url, 'Commodities', { category: 'GRAIN' })
         const crop = grain.commodities.at(-1)

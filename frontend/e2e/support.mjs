@@ -259,3 +259,13 @@ export async function cachedOffline(page, needle, timeout = 30_000) {
     { polling: 250, timeout },
   )
 }
+
+/** From the next page load on, the context's pages meet the network as Debian's Chromium 150
+ * showed it (and a weak 3G link does): `navigator.onLine` stays true without a link and no
+ * `online` or `offline` event fires. The app must not need either. */
+export async function onLineAlwaysTrue(context) {
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => true })
+    for (const name of ['online', 'offline']) window.addEventListener(name, (event) => event.stopImmediatePropagation(), true)
+  })
+}

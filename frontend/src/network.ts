@@ -73,7 +73,7 @@ export class Retry {
   constructor(
     private attempt: () => Promise<boolean>,
     private first = 2_000,
-    private longest = 30_000,
+    private longest = 15_000,
   ) {}
 
   /** Delay before the next try after `misses` misses in a row. */

@@ -268,13 +268,15 @@ const sockets = createWsClient({
   retryAttempts: Infinity,
   shouldRetry: () => true,
   // A socket that cannot connect is a sign of no network too; one connected, of a network.
+  // A close with graphql-ws's own codes (4400, 4401…) is the server speaking, not a lost link.
   on: {
     connected: () => {
       socketConnected = true
       network.answered()
     },
     closed: (event) => {
-      if (!socketConnected && (event as CloseEvent | undefined)?.code !== 1000) network.failed()
+      const code = (event as CloseEvent | undefined)?.code ?? 1006
+      if (!socketConnected && code !== 1000 && (code < 4000 || code > 4999)) network.failed()
       socketConnected = false
     },
   },
