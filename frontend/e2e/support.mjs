@@ -36,7 +36,10 @@ export async function startServer({ documentsOnly = true, smsGateway = false } =
   const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start in 90 s')), 90_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM') // else it keeps the test process alive after the failure
+      reject(new Error('server did not start in 90 s'))
+    }, 90_000)
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
     lines.on('line', (line) => {
       if (line.startsWith('{')) {
