@@ -12,6 +12,8 @@ import { chromium } from 'playwright-core'
 const FRONTEND = fileURLToPath(new URL('..', import.meta.url))
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const PHONE = { width: 390, height: 844 }
+/** The small phones many farmers have. */
+export const SMALL_PHONE = { width: 360, height: 640 }
 export const FARMER_PASSWORD = 'nongmin2026'
 
 export function chromiumPath() {
@@ -34,7 +36,10 @@ export async function startServer({ documentsOnly = true, smsGateway = false } =
   const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start in 90 s')), 90_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM') // else it keeps the test process alive after the failure
+      reject(new Error('server did not start in 90 s'))
+    }, 90_000)
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
     lines.on('line', (line) => {
       if (line.startsWith('{')) {
@@ -57,6 +62,11 @@ export async function startServer({ documentsOnly = true, smsGateway = false } =
 
 const browsers = new Set()
 const pageLogs = new WeakMap()
+// Uncaught errors and what Vue's error handler logs (console.error), since the last test
+// ended: witnessFailures fails the test that saw them. Failed loads are the network's
+// doing (offline tests make them on purpose), not the app's.
+const renderErrors = []
+const NETWORK_NOISE = /^(Failed to load resource|WebSocket connection to .* failed)/
 
 export async function launch(options = {}) {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], ...options })
@@ -97,10 +107,14 @@ function keepLog(page) {
   }
   page.on('console', (message) => {
     note(`console.${message.type()}: ${message.text()}`)
+    if (message.type() === 'error' && !NETWORK_NOISE.test(message.text())) renderErrors.push(`console.error at ${page.url()}: ${message.text()}`)
     // Chromium also says so in the console, for what no event reaches (a worker's fetch)
     if (message.text().includes('Content Security Policy')) violations.push(`${page.url()}: ${message.text()}`)
   })
-  page.on('pageerror', (error) => note(`page error: ${error.message}`))
+  page.on('pageerror', (error) => {
+    note(`page error: ${error.message}`)
+    renderErrors.push(`page error at ${page.url()}: ${error.stack ?? error.message}`)
+  })
   page.on('requestfailed', (request) => note(`failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`))
   page.on('response', async (response) => {
     if (!response.url().includes('/graphql')) return
@@ -114,7 +128,9 @@ function keepLog(page) {
 
 /** After a failed test of this file: what every open page showed (a screenshot in
  * e2e/failures/) and its last console lines, GraphQL responses and failed requests, in
- * the output, so a failure seen once on a busy machine can be understood afterwards. */
+ * the output, so a failure seen once on a busy machine can be understood afterwards.
+ * A test during which a page had an uncaught error or logged one (Vue's error handler
+ * does, for a render error that leaves a screen empty) fails, even if it passed. */
 export function witnessFailures(testFile) {
   const stem = basename(fileURLToPath(testFile), '.test.mjs')
   let failures = 0
@@ -125,7 +141,8 @@ export function witnessFailures(testFile) {
   afterEach(noViolations)
   after(noViolations)
   afterEach(async (t) => {
-    if (t.passed) return
+    const errors = renderErrors.splice(0)
+    if (t.passed && !errors.length) return
     failures += 1
     mkdirSync(`${FRONTEND}e2e/failures`, { recursive: true })
     let n = 0
@@ -146,6 +163,7 @@ export function witnessFailures(testFile) {
         }
       }
     }
+    if (errors.length) throw new Error(`the pages had errors during "${t.name}":\n${errors.join('\n')}`)
   })
 }
 
@@ -269,8 +287,6 @@ export async function cachedOffline(page, needle, timeout = 30_000) {
   )
 }
 
-export const SMALL_PHONE = { width: 360, height: 640 }
-
 /** Every visible control of the page smaller than 44 × 44 px (WCAG 2.5.5, and the README's
  * promise), as `text (width×height)`. A control counts at the size a finger can hit: its
  * own box, or a label/cell around it that takes the tap for it. Inline links inside a
@@ -298,4 +314,14 @@ export async function smallTapTargets(page, min = 44) {
     }
     return small
   }, min)
+}
+
+/** From the next page load on, the context's pages meet the network as Debian's Chromium 150
+ * showed it (and a weak 3G link does): `navigator.onLine` stays true without a link and no
+ * `online` or `offline` event fires. The app must not need either. */
+export async function onLineAlwaysTrue(context) {
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => true })
+    for (const name of ['online', 'offline']) window.addEventListener(name, (event) => event.stopImmediatePropagation(), true)
+  })
 }
