@@ -120,7 +120,10 @@ async def seed_prices(db: Database, *, days: int = DAYS) -> int:
     for month in months:
         if (old := found.get(month["_id"])) is None:
             skeletons.append({k: v for k, v in month.items() if k != "days"})
-        have = old.get("days", {}) if old else {}
+            # all its days at once: one field set, not one per day
+            fills.append(UpdateOne({"_id": month["_id"]}, {"$set": {"days": month["days"]}}))
+            continue
+        have = old.get("days", {})
         if lacking := {f"days.{d}": v for d, v in month["days"].items() if d not in have}:
             fills.append(UpdateOne({"_id": month["_id"]}, {"$set": lacking}))
     progress.advance(len(months) - len(fills))
