@@ -56,9 +56,16 @@ class Server:
 
 @contextlib.asynccontextmanager
 async def serving(
-    mongodb_uri: str, database: str, data_dir: Path, *, workers: int = 1, **settings: str
+    mongodb_uri: str,
+    database: str,
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    stdout: int = asyncio.subprocess.DEVNULL,
+    **settings: str,
 ) -> AsyncIterator[Server]:
-    """`sannong serve` on a free port against the given database, until the block ends."""
+    """`sannong serve` on a free port against the given database, until the block ends
+    (`stdout=asyncio.subprocess.PIPE`: what it prints, in `server.process.stdout`)."""
     env = {
         **os.environ,
         **TEST_ENV,
@@ -75,7 +82,7 @@ async def serving(
         "--workers",
         str(workers),
         env=env,
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
         stderr=asyncio.subprocess.DEVNULL,
     )
     server = Server(process, port)
