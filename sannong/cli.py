@@ -126,6 +126,7 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
     from sannong.security import Passwords
     from sannong.seed import DEMO_ACCOUNTS, needs_seed
     from sannong.seed import seed as run_seed
+    from sannong.seed.prices import DAYS
     from sannong.seed.progress import LogProgress, Progress, TerminalProgress
 
     configure_logging(settings.log_level)
@@ -139,7 +140,7 @@ def seed(args: argparse.Namespace, settings: Settings) -> None:
             db,
             Passwords(settings),
             reset=args.reset,
-            price_days=args.price_days,
+            price_days=DAYS if args.price_days is None else args.price_days,
             progress=progress,
         )
         return True
@@ -278,7 +279,9 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only into an empty database, or to finish a demo seed that was stopped",
     )
-    p.add_argument("--price-days", type=int, default=180, help="days of demo price history")
+    p.add_argument(
+        "--price-days", type=int, help="days of demo price history (default: the 39 the app shows)"
+    )
     p.set_defaults(run=seed)
 
     p = commands.add_parser("export-schema", help="print the GraphQL SDL")

@@ -1,11 +1,12 @@
-from datetime import date
+from datetime import date, timedelta
 
 from sannong.db import Database
-from sannong.rules.prices import Catalog, PriceRow, check_rows
+from sannong.rules.prices import WEEK_BEFORE, Catalog, PriceRow, check_rows
 from sannong.seed.alerts import seed_alerts
 from sannong.seed.articles import ARTICLES, seed_articles
 from sannong.seed.catalog import COMMODITIES, MARKETS, market_documents, seed_catalog
 from sannong.seed.prices import (
+    SHOWN_DAYS,
     daily_price_fen,
     month_documents,
     price_documents,
@@ -52,9 +53,9 @@ async def test_demo_prices_are_deterministic_and_pass_the_report_checks(
     end = date(2026, 6, 30)
     first = list(price_documents([market], end=end))
     assert first == list(price_documents([market], end=end))
-    assert len(first) == len(COMMODITIES) * 180
-    assert first[0]["date"] == "2026-01-02" and first[179]["date"] == "2026-06-30"
-    assert len(month_documents(first)) == len(COMMODITIES) * 6  # January to June
+    assert len(first) == len(COMMODITIES) * 39
+    assert first[0]["date"] == "2026-05-23" and first[38]["date"] == "2026-06-30"
+    assert len(month_documents(first)) == len(COMMODITIES) * 2  # May and June
     rows = [
         PriceRow(
             date=d["date"],
@@ -69,6 +70,20 @@ async def test_demo_prices_are_deterministic_and_pass_the_report_checks(
     ]
     reports, problems = check_rows(rows, await Catalog.load(db), today=end)
     assert problems == [] and len(reports) == len(first)
+
+
+def test_the_demo_history_is_what_the_commodity_screen_shows_and_no_more() -> None:
+    """The chart's 30 days, each with a quote a week before it for the week's change: a
+    longer history only costs the first run time (every document written costs it)."""
+    end = date(2026, 12, 7)
+    market = {"_id": "sg-county", "regionId": "r", "path": ["r"], "categories": ["VEGETABLE"]}
+    days = {d["date"] for d in price_documents([market], end=end) if d["commodityId"] == "napa"}
+    charted = [end - timedelta(days=age) for age in range(SHOWN_DAYS)]
+    assert all(day.isoformat() in days for day in charted)
+    for day in charted:
+        assert any((day - timedelta(days=n)).isoformat() in days for n in WEEK_BEFORE)
+    first_chart_day = charted[-1]
+    assert min(days) == (first_chart_day - timedelta(days=max(WEEK_BEFORE))).isoformat()
 
 
 async def test_a_day_of_demo_data_serves_the_home_screen(api: Api) -> None:

@@ -102,7 +102,7 @@ async def seed(
     price_days: int = PRICE_DAYS,
     progress: Progress | None = None,
 ) -> None:
-    """`price_days` shortens the price history (tests); the demo has 180 days."""
+    """`price_days` changes the price history (tests shorten it); the demo has 39 days."""
     progress = progress or LogProgress()
     if reset:
         for name in await db.list_collection_names():
