@@ -87,10 +87,15 @@ async def insert_all(
 ) -> None:
     """Writes documents known to be missing, as upserts that only insert.
 
-    Not `insert_many`: the embedded server (mongoeco 4.11, SQLite engine) compares an
-    inserted `_id` with every document of the collection, decoding each, so inserting
-    the demo prices cost 117 s of its CPU against 47 s for upserts (`bench/first_run.py`).
-    An upsert sent again after a lost answer finds its document and changes nothing."""
+    Not `insert_many`: the embedded server (mongoeco 4.11, SQLite engine) runs an `insert`
+    command one document at a time, comparing each `_id` with every stored document,
+    decoded in Python, so inserting 180 days of demo prices cost 117 s of its CPU against
+    47 s for upserts (`bench/first_run.py`). An upsert of a missing `_id` scans too, but in
+    SQL (its query planner checks the collection's field types, a cache every write clears),
+    and an update of a stored `_id` is found by primary key: so large documents are created
+    small and filled after. `$merge` checks like `insert` (mongoeco's source), and a
+    transaction around each batch measured slower. An upsert sent again after a lost
+    answer finds its document and changes nothing."""
     await update_all(
         collection,
         [UpdateOne({"_id": doc["_id"]}, {"$setOnInsert": doc}, upsert=True) for doc in documents],
