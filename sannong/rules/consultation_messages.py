@@ -10,7 +10,7 @@ no-show); a cancelled consultation is closed (its reason was the last word). Tex
 1–200 characters, stored as typed and shown as text. Each party writes at most
 `PER_PARTY` messages per consultation, counted by one conditional update of the
 consultation so concurrent sends cannot pass it, and at most `BURST` in
-`BURST_WINDOW_SECONDS`.
+`BURST_WINDOW_SECONDS` (RATE_LIMITED, and the message taken back).
 
 The client chooses each message's id (`clientId`): a retried send, from a weak network
 or the app's outbox, finds the first one (index (consultationId, senderId, clientId)
@@ -104,9 +104,6 @@ async def send_consultation_message(
             "这次咨询已取消或已结束超过 24 小时，不能再留言",
             ConsultationErrorCode.THREAD_CLOSED,
         )
-    party = f"{consultation['_id']}:{viewer.id}"
-    if await throttle.hit(db, "consultation-message", party, BURST_WINDOW_SECONDS) > BURST:
-        raise RateLimited("留言太频繁，请稍后再试")
     role = role_of(consultation, viewer.id)
     counted = await db.consultations.find_one_and_update(
         {"_id": consultation["_id"], f"messageCounts.{role}": {"$not": {"$gte": PER_PARTY}}},
@@ -126,16 +123,26 @@ async def send_consultation_message(
         message["_id"] = (await db.consultation_messages.insert_one(message)).inserted_id
     except DuplicateKeyError:
         # The same send at the same moment won: its message stands, this one counts nothing.
-        await db.consultations.update_one(
-            {"_id": consultation["_id"]}, {"$inc": {f"messageCounts.{role}": -1}}
-        )
+        await _uncount(db, consultation, role)
         first = await db.consultation_messages.find_one(mine)
         if first is None:  # pragma: no cover - a duplicate that is gone again
             raise
         return first
+    # Counted after the insert, so the copies of one retried send are never a burst.
+    party = f"{consultation['_id']}:{viewer.id}"
+    if await throttle.hit(db, "consultation-message", party, BURST_WINDOW_SECONDS) > BURST:
+        await db.consultation_messages.delete_one({"_id": message["_id"]})
+        await _uncount(db, consultation, role)
+        raise RateLimited("留言太频繁，请稍后再试")
     await _tell_other_party(db, sms, consultation, viewer.id, message)
     await announce(db, consultation)
     return message
+
+
+async def _uncount(db: Database, consultation: Document, role: str) -> None:
+    await db.consultations.update_one(
+        {"_id": consultation["_id"]}, {"$inc": {f"messageCounts.{role}": -1}}
+    )
 
 
 async def _tell_other_party(
