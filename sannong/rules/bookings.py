@@ -279,7 +279,7 @@ async def cancel_consultation(
     if by_farmer and now() > consultation["startsAt"] - timedelta(hours=farmer_cancel_hours):
         raise RuleError(
             "consultationId",
-            f"开始前 {farmer_cancel_hours} 小时内不能取消，请联系专家",
+            f"开始前 {farmer_cancel_hours} 小时内不能取消，来不了请在预约页给专家留言",
             ConsultationErrorCode.TOO_LATE_TO_CANCEL,
         )
     moved = await _move(
