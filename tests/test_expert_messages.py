@@ -187,3 +187,39 @@ async def test_a_retried_send_with_the_same_client_id_is_stored_once(api: Api) -
     assert len(await texts_to(api, li)) == 1
     doc = await api.db.consultations.find_one({"_id": key_of(cid)})
     assert doc is not None and doc["messageCounts"] == {"farmer": 1}
+
+
+async def test_each_party_writes_at_most_twenty_messages_per_consultation(api: Api) -> None:
+    farmer, li, cid = await consultation(api)
+    for n in range(20):
+        if n % 5 == 0:
+            await api.db.throttle.delete_many({})  # as if the minutes had passed
+        assert (await send(api, farmer, cid, f"第{n + 1}条"))["userErrors"] == []
+    await api.db.throttle.delete_many({})
+    refused = await send(api, farmer, cid, "第21条")
+    assert codes_of(refused) == ["TOO_MANY_MESSAGES"]
+    assert "20" in refused["userErrors"][0]["message"]
+    assert (await send(api, li, cid, "收到"))["userErrors"] == []  # the other party still can
+    assert await stored(api, cid) == 21
+    shown = await thread(api, farmer, cid)
+    assert (len(shown), shown[0]["text"], shown[-1]["text"]) == (21, "第1条", "收到")
+
+
+async def test_the_thread_shows_the_newest_fifty_oldest_first(api: Api) -> None:
+    farmer, li, cid = await consultation(api)
+    start, farmer_key = now() - timedelta(hours=1), key_of(farmer.id)
+    for batch in range(6):  # small batches: the embedded server prefers them
+        await api.db.consultation_messages.insert_many(
+            [
+                {
+                    "consultationId": key_of(cid),
+                    "senderId": farmer_key,
+                    "clientId": f"old-{n:04d}",
+                    "text": f"旧留言{n}",
+                    "at": start + timedelta(seconds=n),
+                }
+                for n in range(batch * 10, batch * 10 + 10)
+            ]
+        )
+    shown = await thread(api, li, cid)
+    assert [m["text"] for m in shown] == [f"旧留言{n}" for n in range(10, 60)]
