@@ -24,7 +24,6 @@ and only the send that moves that time forward (a conditional update) texts.
 from datetime import timedelta
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from sannong import throttle
@@ -37,6 +36,7 @@ from sannong.rules.consultations import (
     ConsultationErrorCode,
     ConsultationStatus,
     announce,
+    find_consultation,
     party_consultation,
 )
 from sannong.rules.notifications import notify
@@ -98,19 +98,19 @@ async def send_consultation_message(
     earlier = await db.consultation_messages.find_one(mine)
     if earlier is not None:
         return earlier  # a retry: the first send stands
-    if not thread_open(consultation):
-        raise RuleError(
-            "consultationId",
-            "这次咨询已取消或已结束超过 24 小时，不能再留言",
-            ConsultationErrorCode.THREAD_CLOSED,
-        )
+    _check_open(consultation)
     role = role_of(consultation, viewer.id)
     counted = await db.consultations.find_one_and_update(
-        {"_id": consultation["_id"], f"messageCounts.{role}": {"$not": {"$gte": PER_PARTY}}},
+        {  # not cancelled meanwhile, and under the party's limit
+            "_id": consultation["_id"],
+            "status": {"$ne": ConsultationStatus.CANCELLED.value},
+            f"messageCounts.{role}": {"$not": {"$gte": PER_PARTY}},
+        },
         {"$inc": {f"messageCounts.{role}": 1}},
         {"_id": 1},
     )
     if counted is None:
+        _check_open(await find_consultation(db, consultation["_id"]))
         raise RuleError(
             "text",
             f"每次咨询每人最多留言 {PER_PARTY} 条",
@@ -137,6 +137,15 @@ async def send_consultation_message(
     await _tell_other_party(db, sms, consultation, viewer.id, message)
     await announce(db, consultation)
     return message
+
+
+def _check_open(consultation: Document) -> None:
+    if not thread_open(consultation):
+        raise RuleError(
+            "consultationId",
+            "这次咨询已取消或已结束超过 24 小时，不能再留言",
+            ConsultationErrorCode.THREAD_CLOSED,
+        )
 
 
 async def _uncount(db: Database, consultation: Document, role: str) -> None:
@@ -167,7 +176,6 @@ async def _tell_other_party(
         {"_id": consultation["_id"], field: {"$not": {"$gt": at - SMS_QUIET}}},
         {"$set": {field: at}},
         {"_id": 1},
-        return_document=ReturnDocument.AFTER,
     )
     if texted is None:
         return  # texted about this consultation less than 30 minutes ago: the inbox has it
