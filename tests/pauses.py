@@ -30,6 +30,7 @@ class Stack:
     database_server: EmbeddedServer
     db: Database  # the test's own patient client, for set-up and for checking
     api: Api  # real HTTP to the `sannong serve` process
+    retrying: asyncio.Semaphore  # retries a few at a time, as phones spread them out
 
 
 @contextlib.asynccontextmanager
@@ -43,9 +44,15 @@ async def pausable_stack(tmp_path: Path, **settings: str) -> AsyncIterator[Stack
         await seed_regions(db)
         async with (
             serving(uri, "pauses", tmp_path, db_timeout_ms="2000", **settings) as server,
-            httpx.AsyncClient(base_url=server.url, timeout=120) as http,
+            # A connection per request: a kept-alive one the server is closing at that very
+            # moment fails the request (ReadError) on a loaded machine.
+            httpx.AsyncClient(
+                base_url=server.url,
+                timeout=120,
+                limits=httpx.Limits(max_keepalive_connections=0),
+            ) as http,
         ):
-            yield Stack(database_server, db, Api(http, db))
+            yield Stack(database_server, db, Api(http, db), asyncio.Semaphore(8))
     finally:
         await client.close()
         database_server.stop()
@@ -86,3 +93,19 @@ async def settled(read: Callable[[], Awaitable[Any]], *, quiet: float = 0.5) -> 
 
 def unavailable(answer: dict[str, Any]) -> bool:
     return "SERVICE_UNAVAILABLE" in codes(answer)
+
+
+async def until_answered(
+    stack: Stack, ask: Callable[[], Awaitable[dict[str, Any]]], answer: dict[str, Any] | None
+) -> dict[str, Any]:
+    """Asks again while the answer is SERVICE_UNAVAILABLE, backing off as the app does: a
+    loaded machine may time a retry out too, without any pause."""
+    async with stack.retrying:
+        for attempt in range(10):
+            if answer is not None and not unavailable(answer):
+                return answer
+            if answer is not None:
+                await asyncio.sleep(min(0.25 * 2**attempt, 4.0))
+            answer = await ask()
+    assert answer is not None and not unavailable(answer), answer
+    return answer
