@@ -13,6 +13,7 @@ from bson import ObjectId
 from sannong.clock import now
 from sannong.db import Database
 from sannong.errors import RuleError
+from sannong.rules import orders
 from sannong.rules.market import HOLD_GRACE, OrderStatus
 from sannong.rules.orders import move_order, place_order, repair_holds
 
@@ -58,9 +59,10 @@ async def _state(db: Database, listing_id: ObjectId) -> tuple[int, int, int, int
     )
 
 
-async def _age_holds(db: Database, listing_id: ObjectId) -> None:
-    past = now() - HOLD_GRACE - timedelta(seconds=1)
-    await db.listings.update_one({"_id": listing_id}, {"$set": {"holds.$[].at": past}})
+def _later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The repair runs `HOLD_GRACE` later, when no request can still be at work."""
+    moment = now() + HOLD_GRACE + timedelta(seconds=1)
+    monkeypatch.setattr(orders, "now", lambda: moment)
 
 
 BUYER = ObjectId()
@@ -76,13 +78,15 @@ async def test_a_retry_stores_the_order_whose_stock_its_first_attempt_took(db: D
     assert await _state(db, listing_id) == (7, 3, 0, 3)
 
 
-async def test_a_hold_without_its_order_goes_back_once_it_is_old(db: Database) -> None:
+async def test_a_hold_without_its_order_goes_back_once_it_is_old(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
     listing_id = await _listing(db)
     order = await _order(db, listing_id, 4, "lost-order-0001")
     await db.orders.delete_one({"_id": order["_id"]})
     await repair_holds(db, listing_id)
     assert await _state(db, listing_id) == (6, 4, 0, 0)  # young: a request may be at work
-    await _age_holds(db, listing_id)
+    _later(monkeypatch)
     await repair_holds(db, listing_id)
     await repair_holds(db, listing_id)
     assert await _state(db, listing_id) == (STOCK, 0, 0, 0)
@@ -117,7 +121,7 @@ async def test_cancelling_again_finishes_a_cancel_that_stopped_before_the_stock(
 
 
 async def test_an_order_stored_after_its_hold_was_given_up_takes_stock_again_or_is_rejected(
-    db: Database,
+    db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     listing_id = await _listing(db)
     late = await _order(db, listing_id, 6, "late-order-00001")
@@ -126,12 +130,11 @@ async def test_an_order_stored_after_its_hold_was_given_up_takes_stock_again_or_
     await db.listings.update_one(
         {"_id": listing_id}, {"$set": {"holds": [], "quantityAvailable": STOCK}}
     )
-    old = now() - HOLD_GRACE - timedelta(seconds=1)
-    await db.orders.update_many({"listingId": listing_id}, {"$set": {"createdAt": old}})
     # ...and another buyer took 3 meanwhile: 7 left for 6 + 4.
     await place_order(
         db, buyer_id=ObjectId(), listing_id=listing_id, quantity=3, idempotency_key="third-buyer-01"
     )
+    _later(monkeypatch)
     await repair_holds(db, listing_id)
     statuses = {o["_id"]: o["status"] async for o in db.orders.find({"listingId": listing_id})}
     assert statuses[late["_id"]] == "PENDING"

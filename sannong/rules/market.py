@@ -4,7 +4,8 @@ Stock lives on the listing as `quantityAvailable`, and so does the record of who
 the rest: `holds`, one entry per open order (its id, the buyer's idempotency key, the
 quantity). Taking stock and recording the hold is one conditional update of the listing
 (`quantityAvailable >= q`, no hold with this key yet); giving it back (cancel, reject) or
-selling it (complete) is one conditional update on the hold being there. So for every
+selling it (complete) is one conditional update on the hold being there (SOLD_OUT and
+ACTIVE follow in a second, conditional one). So for every
 listing, at every moment, whatever request timed out or process died between two steps:
 
     quantityAvailable + Σ holds + quantitySold = stock ever offered
@@ -15,7 +16,7 @@ a request interrupted between the two is finished by its retry (same idempotency
 by `rules.orders.repair_holds`, so Σ open orders = Σ holds once nothing is under way.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -125,28 +126,35 @@ def parties_see_phones(viewer: Viewer | None, order: dict[str, Any]) -> bool:
 
 async def settle_status(db: Database, listing_id: ObjectId) -> None:
     """SOLD_OUT at zero stock, ACTIVE when stock is back; conditional, so races settle."""
-    await db.listings.update_one({"_id": listing_id}, [_SETTLE_STATUS])
+    await db.listings.update_one(
+        {"_id": listing_id, "status": ListingStatus.ACTIVE.value, "quantityAvailable": 0},
+        {"$set": {"status": ListingStatus.SOLD_OUT.value}},
+    )
+    await db.listings.update_one(
+        {
+            "_id": listing_id,
+            "status": ListingStatus.SOLD_OUT.value,
+            "quantityAvailable": {"$gt": 0},
+        },
+        {"$set": {"status": ListingStatus.ACTIVE.value}},
+    )
 
 
-# A pipeline stage: an orderable listing is ACTIVE with stock, SOLD_OUT without; ends with
-# every update that moves stock, so the status can never disagree with the stock.
-_SETTLE_STATUS = {
-    "$set": {
-        "status": {
-            "$cond": [
-                {"$in": ["$status", list(ORDERABLE)]},
-                {
-                    "$cond": [
-                        {"$gt": ["$quantityAvailable", 0]},
-                        ListingStatus.ACTIVE.value,
-                        ListingStatus.SOLD_OUT.value,
-                    ]
-                },
-                "$status",
-            ]
-        }
-    }
-}
+async def _settle_if_needed(db: Database, listing: Document | None) -> None:
+    """After a stock move: the status follows the stock (a status left behind by an
+    interrupted request is put right by the next move)."""
+    if listing is None or listing["status"] not in ORDERABLE:
+        return
+    sold_out = listing["quantityAvailable"] == 0
+    if sold_out != (listing["status"] == ListingStatus.SOLD_OUT.value):
+        await settle_status(db, listing["_id"])
+
+
+def hold_taken_at(hold: Document) -> datetime:
+    """When the hold was taken: its order's id is made then. (Holds stay small, and the
+    embedded server's cost grows with the size of a document.)"""
+    taken: datetime = hold["orderId"].generation_time
+    return taken
 
 
 def hold_key(buyer_id: ObjectId, idempotency_key: str) -> str:
@@ -162,30 +170,26 @@ def hold_of(listing: Document | None, key: str) -> Document | None:
 async def reserve_stock(
     db: Database, listing_id: ObjectId, quantity: int, hold: Document
 ) -> Document | None:
-    """Takes `quantity` from the stock and records who holds it (`hold`: orderId, key and
-    what the order needs) in one conditional update of the listing; None if there is not
-    enough stock or a hold with this key is already there."""
+    """Takes `quantity` from the stock and records who holds it (`hold`: a new orderId, the
+    key, and what a retry needs to store the order) in one conditional update of the
+    listing; None if there is not enough stock or a hold with this key is already there."""
     at = now()
-    hold = hold | {"quantity": quantity, "at": at}
-    return await db.listings.find_one_and_update(
+    listing = await db.listings.find_one_and_update(
         {
             "_id": listing_id,
             "status": {"$in": list(ORDERABLE)},
             "quantityAvailable": {"$gte": quantity},
             "holds.key": {"$ne": hold["key"]},
         },
-        [
-            {
-                "$set": {
-                    "quantityAvailable": {"$subtract": ["$quantityAvailable", quantity]},
-                    "holds": {"$concatArrays": [{"$ifNull": ["$holds", []]}, [{"$literal": hold}]]},
-                    "updatedAt": at,
-                }
-            },
-            _SETTLE_STATUS,
-        ],
+        {
+            "$inc": {"quantityAvailable": -quantity},
+            "$push": {"holds": hold | {"quantity": quantity}},
+            "$set": {"updatedAt": at},
+        },
         return_document=ReturnDocument.AFTER,
     )
+    await _settle_if_needed(db, listing)
+    return listing
 
 
 async def release_stock(
@@ -193,26 +197,17 @@ async def release_stock(
 ) -> bool:
     """The order's hold goes back to the stock (or, `sold`, into the sold count) in one
     conditional update on the hold being there: run twice, it moves the stock once."""
-    field = "quantitySold" if sold else "quantityAvailable"
-    result = await db.listings.update_one(
+    listing = await db.listings.find_one_and_update(
         {"_id": listing_id, "holds.orderId": order_id},
-        [
-            {
-                "$set": {
-                    field: {"$add": [{"$ifNull": [f"${field}", 0]}, quantity]},
-                    "holds": {
-                        "$filter": {
-                            "input": "$holds",
-                            "cond": {"$ne": ["$$this.orderId", order_id]},
-                        }
-                    },
-                    "updatedAt": now(),
-                }
-            },
-            _SETTLE_STATUS,
-        ],
+        {
+            "$inc": {"quantitySold" if sold else "quantityAvailable": quantity},
+            "$pull": {"holds": {"orderId": order_id}},
+            "$set": {"updatedAt": now()},
+        },
+        return_document=ReturnDocument.AFTER,
     )
-    return result.modified_count == 1
+    await _settle_if_needed(db, listing)
+    return listing is not None
 
 
 async def return_unheld_stock(db: Database, listing_id: ObjectId, quantity: int) -> None:

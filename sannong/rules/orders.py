@@ -25,6 +25,7 @@ from sannong.rules.market import (
     OrderStatus,
     hold_key,
     hold_of,
+    hold_taken_at,
     order_visible_to_id,
     release_stock,
     reserve_stock,
@@ -36,6 +37,7 @@ log = logging.getLogger("sannong.orders")
 
 IDEMPOTENCY_KEY_LENGTH = (8, 64)
 REPAIR_KIND = "stock_repair"
+HOLD_FINGERPRINT = 16  # enough to tell one buyer's inputs under one key apart
 
 
 def _fingerprint(listing_id: ObjectId, quantity: int, note: str | None) -> str:
@@ -96,7 +98,7 @@ async def place_order(
     hold = hold_of(listing, key)
     if hold is None:
         hold = await _take_stock(db, listing, buyer_id, quantity, key, fingerprint, max_open_orders)
-    if hold["fingerprint"] != fingerprint:
+    if hold["fingerprint"] != fingerprint[:HOLD_FINGERPRINT]:
         raise Conflict("该幂等键已用于另一笔不同的订单", field="idempotencyKey")
     at = now()
     order = {
@@ -166,7 +168,7 @@ async def _take_stock(
     hold = {
         "orderId": ObjectId(),
         "key": key,
-        "fingerprint": fingerprint,
+        "fingerprint": fingerprint[:HOLD_FINGERPRINT],
         "priceFen": listing["priceFen"],
     }
     reserved = await reserve_stock(db, listing["_id"], quantity, hold)
@@ -281,7 +283,7 @@ async def settle_order_stock(db: Database, order: dict[str, Any]) -> None:
 async def _repair_if_stale(db: Database, listing: dict[str, Any]) -> None:
     """Schedules `repair_holds` for a listing that shows a hold older than any request."""
     stale_before = now() - HOLD_GRACE
-    if any(hold["at"] < stale_before for hold in listing.get("holds") or []):
+    if any(hold_taken_at(hold) < stale_before for hold in listing.get("holds") or []):
         await schedule(
             db, REPAIR_KIND, f"stock-repair:{listing['_id']}", now(), {"listingId": listing["_id"]}
         )
@@ -311,7 +313,7 @@ async def repair_holds(db: Database, listing_id: ObjectId) -> None:
         order = orders.get(hold["orderId"])
         if order is not None:
             await settle_order_stock(db, order)
-        elif hold["at"] < stale_before:
+        elif hold_taken_at(hold) < stale_before:
             await release_stock(db, listing_id, hold["orderId"], hold["quantity"])
     held = {hold["orderId"] for hold in holds}
     unheld = db.orders.find(  # index orders(listingId, status)
@@ -326,7 +328,7 @@ async def _hold_again(db: Database, order: dict[str, Any]) -> None:
     hold = {
         "orderId": order["_id"],
         "key": hold_key(order["buyerId"], order["idempotencyKey"]),
-        "fingerprint": order["fingerprint"],
+        "fingerprint": order["fingerprint"][:HOLD_FINGERPRINT],
         "priceFen": order["unitPriceFen"],
     }
     if await reserve_stock(db, order["listingId"], order["quantity"], hold) is not None:
