@@ -1,7 +1,10 @@
 """Orders: placing one with an idempotency key, and the allowed steps after it.
 
 An order's status changes with a conditional update on its current status, so of
-two concurrent transitions only one wins and stock is returned exactly once."""
+two concurrent transitions only one wins; its stock then moves by its hold on the
+listing (`rules.market`), once however often the step is repeated. What a request
+leaves half done when it stops between the order and the listing is finished by its
+retry, by the order's next step, or by `repair_holds`."""
 
 import hashlib
 import logging
