@@ -116,7 +116,9 @@ async def test_cancelling_again_finishes_a_cancel_that_stopped_before_the_stock(
     await db.orders.update_one({"_id": order["_id"]}, {"$set": {"status": "CANCELLED"}})
     with pytest.raises(RuleError) as refused:  # already cancelled: refused, as before
         await move_order(db, BUYER, order["_id"], OrderStatus.CANCELLED)
-    assert [f.code.value for f in refused.value.failures] == ["INVALID_TRANSITION"]
+    assert [(f.code.value, f.message) for f in refused.value.failures] == [
+        ("INVALID_TRANSITION", "订单已取消")
+    ]
     assert await _state(db, listing_id) == (STOCK, 0, 0, 0)
 
 

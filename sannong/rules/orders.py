@@ -202,6 +202,12 @@ _REFUSALS = {
     OrderStatus.CANCELLED: "卖家确认后不能取消订单",
     OrderStatus.COMPLETED: "只能完成已确认的订单",
 }
+_ALREADY = {  # a retry of a step that was done, though its answer was lost
+    OrderStatus.ACCEPTED: "订单已接受",
+    OrderStatus.REJECTED: "订单已拒绝",
+    OrderStatus.CANCELLED: "订单已取消",
+    OrderStatus.COMPLETED: "订单已完成",
+}
 _WRONG_PARTY = {
     "seller": "只有卖家可以接受或拒绝订单",
     "buyer": "只有买家可以取消订单",
@@ -260,8 +266,10 @@ async def move_order(
     if moved is None:
         # Perhaps this very step, asked again: its first attempt may have stopped between
         # the order and the stock.
-        await settle_order_stock(db, await find_order(db, order["_id"]))
-        raise RuleError("orderId", _REFUSALS[to], OrderErrorCode.INVALID_TRANSITION)
+        current = await find_order(db, order["_id"])
+        await settle_order_stock(db, current)
+        refusal = _ALREADY[to] if current["status"] == to.value else _REFUSALS[to]
+        raise RuleError("orderId", refusal, OrderErrorCode.INVALID_TRANSITION)
     if moved.get("held"):
         await settle_order_stock(db, moved)
     elif to in _RETURNS_STOCK:
