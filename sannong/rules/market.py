@@ -150,6 +150,17 @@ async def _settle_if_needed(db: Database, listing: Document | None) -> None:
         await settle_status(db, listing["_id"])
 
 
+# What a stock move reads back: the embedded server's cost grows with what it sends.
+_STATUS = {"quantityAvailable": 1, "status": 1}
+_AFTER_RESERVE = _STATUS | {"holds.orderId": 1}  # the age of every hold, for repairs
+
+
+def listing_for_order(key: str) -> Document:
+    """The fields placing an order reads, and of the holds only the one with this key."""
+    fields = ("sellerId", "status", "minOrder", "unit", "priceFen", "title", "path")
+    return dict.fromkeys(fields, 1) | {"holds": {"$elemMatch": {"key": key}}}
+
+
 def hold_taken_at(hold: Document) -> datetime:
     """When the hold was taken: its order's id is made then. (Holds stay small, and the
     embedded server's cost grows with the size of a document.)"""
@@ -172,7 +183,8 @@ async def reserve_stock(
 ) -> Document | None:
     """Takes `quantity` from the stock and records who holds it (`hold`: a new orderId, the
     key, and what a retry needs to store the order) in one conditional update of the
-    listing; None if there is not enough stock or a hold with this key is already there."""
+    listing; None if there is not enough stock or a hold with this key is already there.
+    The listing comes back with its stock, status and holds' order ids only."""
     at = now()
     listing = await db.listings.find_one_and_update(
         {
@@ -186,6 +198,7 @@ async def reserve_stock(
             "$push": {"holds": hold | {"quantity": quantity}},
             "$set": {"updatedAt": at},
         },
+        projection=_AFTER_RESERVE,
         return_document=ReturnDocument.AFTER,
     )
     await _settle_if_needed(db, listing)
@@ -204,6 +217,7 @@ async def release_stock(
             "$pull": {"holds": {"orderId": order_id}},
             "$set": {"updatedAt": now()},
         },
+        projection=_STATUS,
         return_document=ReturnDocument.AFTER,
     )
     await _settle_if_needed(db, listing)

@@ -29,6 +29,7 @@ from sannong.rules.market import (
     hold_key,
     hold_of,
     hold_taken_at,
+    listing_for_order,
     order_visible_to_id,
     release_stock,
     reserve_stock,
@@ -94,10 +95,10 @@ async def place_order(
     fingerprint = _fingerprint(listing_id, quantity, note)
     if (earlier := await _replay(db, buyer_id, idempotency_key, fingerprint)) is not None:
         return earlier
-    listing = await db.listings.find_one({"_id": listing_id})
+    key = hold_key(buyer_id, idempotency_key)
+    listing = await db.listings.find_one({"_id": listing_id}, listing_for_order(key))
     if listing is None:
         raise RuleError("listingId", "商品不存在", InputErrorCode.NOT_FOUND)
-    key = hold_key(buyer_id, idempotency_key)
     hold = hold_of(listing, key)
     if hold is None:
         hold = await _take_stock(db, listing, buyer_id, quantity, key, fingerprint, max_open_orders)
@@ -176,11 +177,11 @@ async def _take_stock(
     }
     reserved = await reserve_stock(db, listing["_id"], quantity, hold)
     if reserved is not None:
-        taken = hold_of(reserved, key)
-        assert taken is not None
         await _repair_if_stale(db, reserved)
-        return taken
-    current = await db.listings.find_one({"_id": listing["_id"]}, {"status": 1, "holds": 1})
+        return hold | {"quantity": quantity}
+    current = await db.listings.find_one(
+        {"_id": listing["_id"]}, {"status": 1, "holds": {"$elemMatch": {"key": key}}}
+    )
     if (taken := hold_of(current, key)) is not None:
         return taken
     if current is None or current["status"] not in ORDERABLE:
