@@ -68,7 +68,9 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.events
 	$(BIN)/python -m bench.first_run
 	$(BIN)/python -m bench.fanout
+	$(BIN)/python -m bench.fanout_stress
 	$(BIN)/python -m bench.load
+	$(BIN)/python -m bench.photo_memory
 
 # Lighthouse lives in frontend/bench with its own lock file: only the benchmark needs it.
 BENCH_NPM_STAMP := frontend/bench/node_modules/.installed

@@ -1,11 +1,12 @@
-"""A notice's SMS to 1 000 residents: how fast the job chain sends, and what it costs.
+"""A notice's SMS to 1 000 residents: how fast the fan-out job sends, and what it costs.
 
     make bench        (or: .venv/bin/python -m bench.fanout)
 
 The embedded database (memory engine) and a loopback aiohttp gateway; the pace is
 unlimited, so the figure is what one worker can do: messages per second and database
-commands per message (outbox insert and status update, plus the batch's reads and
-the next job). Figures are for comparison within one run: these machines are shared.
+commands per message (outbox insert and status update, plus the batch's reads, the
+progress kept after every chunk in flight and the job's release for the next batch).
+Figures are for comparison within one run: these machines are shared.
 """
 
 import asyncio

@@ -36,7 +36,9 @@ class _Writes:
 
     def expect(self, count: int) -> None: ...
 
-    def advance(self, count: int) -> None:
+    def advance(self, count: int) -> None: ...
+
+    def wrote(self, count: int) -> None:
         self.count += count
 
 

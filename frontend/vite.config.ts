@@ -38,12 +38,33 @@ function documentsInline(): Plugin {
   }
 }
 
+/**
+ * Vant's icon font is inlined as WOFF2, with a WOFF fallback on a third-party CDN. Every
+ * browser the app supports reads WOFF2; the page's policy (font-src 'self' data:, see
+ * sannong/api/headers.py) refuses the CDN, and Chromium reports that on every page. The
+ * fallback goes: no phone is ever sent to another site for an icon.
+ */
+function iconFontWithoutCdn(): Plugin {
+  const fallback = /,\s*url\(\/\/at\.alicdn\.com\/[^)]*\)\s*format\("woff"\)/g
+  return {
+    name: 'sannong-icon-font-without-cdn',
+    enforce: 'pre',
+    transform(code, id) {
+      if (!/\/vant\/es\/icon\/index\.css($|\?)/.test(id)) return null
+      const kept = code.replace(fallback, '')
+      if (kept === code) this.error(`${id}: the icon font's CDN fallback is not where it was (did Vant change?)`)
+      return { code: kept, map: null }
+    },
+  }
+}
+
 // The API's own paths: the service worker never answers them with the app.
 const apiPaths = /^\/(graphql|media|healthz|readyz|metrics)(\/|$)/
 
 export default defineConfig({
   plugins: [
     documentsInline(),
+    iconFontWithoutCdn(),
     vue(),
     // Each Vant component and its CSS imported where it is used, not the whole kit.
     Components({ resolvers: [VantResolver()], dts: false }),

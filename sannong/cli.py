@@ -70,6 +70,16 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+def app_address(host: str, port: int) -> str:
+    """The address to open in a browser: a server listening on every interface is
+    reached on this machine through loopback (0.0.0.0 cannot be opened)."""
+    if host in {"", "0.0.0.0", "::"}:
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
 def serve(args: argparse.Namespace, settings: Settings) -> None:
     import uvicorn
 
@@ -82,7 +92,13 @@ def serve(args: argparse.Namespace, settings: Settings) -> None:
     with database_uri(settings, supervise=True) as uri:
         os.environ["SANNONG_MONGODB_URI"] = uri  # the workers read it
         get_settings.cache_clear()
-        print(f"Sannong 正在运行: http://{args.host}:{args.port}/graphql", flush=True)
+        address = app_address(args.host, args.port)
+        # The app is what a newcomer opens; the API and the console are named after it.
+        print(
+            f"Sannong 正在运行，浏览器打开 {address}（农户应用；"
+            f"工作台 {address}console，接口 {address}graphql）",
+            flush=True,
+        )
         uvicorn.run(
             "sannong.api.app:create_served_app",
             factory=True,

@@ -28,4 +28,15 @@ def yuan_to_fen(yuan: Decimal) -> int | None:
     return int(cents.scaleb(2))
 
 
+def yuan_text(fen: int, unit: str | None = None) -> str:
+    """Money as text, written as the app writes it (frontend/src/format.ts `yuan`): two
+    decimals and 元 without a space, from 10 000 yuan on in 万: 2.55元/公斤, 3.50元/斤, 12.5万元."""
+    yuan = fen_to_yuan(fen)
+    per = f"/{unit.removeprefix('元/')}" if unit else ""
+    if abs(yuan) >= 10_000:
+        wan = f"{yuan / 10_000:.2f}".rstrip("0").rstrip(".")
+        return f"{wan}万元{per}"
+    return f"{yuan}元{per}"
+
+
 MAX_PRICE_FEN = 10_000_000  # 100 000 yuan per unit: above any farm price, so a slipped digit shows

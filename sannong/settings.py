@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         2000, description="time a request's database operation may take, all included"
     )
 
+    ready_stale_seconds: float = Field(
+        30.0, description="/readyz reports the database down after this long without an answer"
+    )
+
     token_ttl_hours: int = 24 * 30
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 64 * 1024
@@ -54,6 +58,14 @@ class Settings(BaseSettings):
     login_max_failures_per_phone: int = 5
     login_max_attempts_per_address: int = 30
     register_max_per_address: int = Field(20, description="new accounts per address per window")
+
+    graphql_in_flight_per_client: int = Field(
+        8, description="GraphQL requests one client address has in flight per process"
+    )
+    graphql_per_second_per_client: float = Field(
+        20.0, description="GraphQL requests per second one client address may keep up"
+    )
+    graphql_burst_per_client: int = Field(60, description="requests above that rate at once")
 
     max_body_bytes: int = 1024 * 1024
     max_upload_bytes: int = Field(
@@ -78,6 +90,14 @@ class Settings(BaseSettings):
         Path("frontend/dist"), description="the built app, served at /; missing: not served"
     )
 
+    ws_connections_per_address: int = Field(
+        200, description="WebSockets one address holds open per process (villages share one)"
+    )
+    ws_connections_per_token: int = Field(8, description="WebSockets one token holds open")
+    ws_operations_per_connection: int = Field(
+        50, description="subscriptions and operations in flight on one WebSocket"
+    )
+
     event_poll_ms: int = Field(
         200, description="polling interval of the event feed where change streams are refused"
     )
@@ -87,6 +107,13 @@ class Settings(BaseSettings):
 
     jobs_enabled: bool = Field(True, description="this process runs due jobs (reminders, SMS)")
     jobs_poll_seconds: float = Field(2.0, description="how often an idle job worker looks")
+    jobs_db_timeout_ms: int = Field(
+        30_000,
+        description="time a job's database operation may take: a job waits out a busy machine",
+    )
+    jobs_lease_seconds: float = Field(
+        15.0, description="a dead worker's job is taken over this long after its last heartbeat"
+    )
 
     ice_servers: list[IceServer] = Field(
         default_factory=list,
@@ -95,6 +122,9 @@ class Settings(BaseSettings):
     )
     video_base_url: str | None = Field(
         None, description="a video service: each consultation gets a room link under it"
+    )
+    call_signals_per_window: int = Field(
+        60, description="signals one party of a call sends per 10 s (setup takes some dozens)"
     )
     call_opens_minutes: int = Field(10, description="the call may start this early")
     farmer_cancel_hours: int = Field(2, description="a farmer cancels until this long before")
@@ -106,6 +136,10 @@ class Settings(BaseSettings):
     sms_gateway_token: str | None = None
     sms_timeout_seconds: float = 5.0
     sms_retries: int = 2
+
+    similar_feedback_per_minute: int = Field(
+        30, description="similar-ticket look-ups per person per minute (asked while typing)"
+    )
 
     notice_attachment_max_bytes: int = 10 * 1024 * 1024
     notice_attachments: int = Field(5, description="attachments per notice")

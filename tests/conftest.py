@@ -33,6 +33,10 @@ def settings_for_tests(**overrides: Any) -> Settings:
         "db_timeout_ms": 1500,
         "login_max_attempts_per_address": 1000,
         "register_max_per_address": 1000,
+        # Every test request comes from one address: the per-client limits are tested alone.
+        "graphql_in_flight_per_client": 1000,
+        "graphql_per_second_per_client": 100_000,
+        "graphql_burst_per_client": 100_000,
         # One key for every app a test process makes, so no test writes one under var/.
         "secret_key": "test-secret-key",
         "metrics_token": METRICS_TOKEN,

@@ -1,9 +1,12 @@
 """A real aiohttp server on loopback standing in for the SMS gateway."""
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from aiohttp import web
+
+from tests.servers import client_pid
 
 
 class Gateway:
@@ -30,6 +33,41 @@ class Gateway:
         return web.json_response({"count": len(self.received), "messages": self.received})
 
 
+class WatchingGateway(Gateway):
+    """Notes which process sent each message and when; takes a little while per message,
+    as real gateways do, so a batch lasts long enough to be cut."""
+
+    def __init__(self, pids: set[int] | None = None) -> None:
+        super().__init__()
+        self.pids, self.port = pids or set(), 0
+        self.senders: list[tuple[float, int | None]] = []
+        self.arrived = asyncio.Event()
+        self._pid_of_port: dict[int, int | None] = {}
+
+    async def handle(self, request: web.Request) -> web.Response:
+        client_port = request.transport.get_extra_info("peername")[1]  # type: ignore[union-attr]
+        if client_port not in self._pid_of_port:
+            self._pid_of_port[client_port] = client_pid(client_port, self.port, self.pids)
+        self.senders.append((asyncio.get_running_loop().time(), self._pid_of_port[client_port]))
+        self.arrived.set()
+        await asyncio.sleep(0.02)
+        return await super().handle(request)
+
+    async def until(self, condition: Callable[[], bool], within: float) -> None:
+        """Returns once `condition()` holds, checked at each message; else TimeoutError."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while not condition():
+            self.arrived.clear()
+            left = deadline - loop.time()
+            if left <= 0:
+                raise TimeoutError
+            try:
+                await asyncio.wait_for(self.arrived.wait(), min(left, 1.0))
+            except TimeoutError:
+                continue
+
+
 @asynccontextmanager
 async def running_gateway(gateway: Gateway | None = None) -> AsyncIterator[tuple[str, Gateway]]:
     """(url to post to, the gateway) while the block runs."""
@@ -42,6 +80,8 @@ async def running_gateway(gateway: Gateway | None = None) -> AsyncIterator[tuple
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    if isinstance(gateway, WatchingGateway):
+        gateway.port = port
     try:
         yield f"http://127.0.0.1:{port}/send", gateway
     finally:

@@ -1,6 +1,7 @@
 """Notice and feedback helpers for tests: one call per fact a test needs."""
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -8,6 +9,9 @@ from bson import ObjectId
 
 from sannong.auth import Role
 from sannong.clock import now
+from sannong.db import Database
+from sannong.rules.alerts import ALERT_FANOUT, AlertKind, AlertSeverity, alert_document
+from sannong.rules.fanout import Pace, start_fanout
 from sannong.seed.regions import village_code
 from tests.factories import SUNJIAJI, Api, Person, region_id
 
@@ -130,8 +134,13 @@ async def reply(
 
 async def residents(api: Api, village: str, count: int, first_phone: int) -> list[ObjectId]:
     """Villagers straight into the database (they only need to live there), in batches."""
+    return await villagers(api.db, village, count, first_phone)
+
+
+async def villagers(db: Database, village: str, count: int, first_phone: int) -> list[ObjectId]:
+    """`residents` for a test that has a database and no API."""
     code = village_code(village)
-    region = await api.db.regions.find_one({"_id": code})
+    region = await db.regions.find_one({"_id": code})
     assert region is not None
     docs = [
         {
@@ -149,5 +158,25 @@ async def residents(api: Api, village: str, count: int, first_phone: int) -> lis
         for n in range(count)
     ]
     for start in range(0, count, 50):
-        await api.db.users.insert_many(docs[start : start + 50])
+        await db.users.insert_many(docs[start : start + 50])
     return [doc["_id"] for doc in docs]
+
+
+async def red_alert(db: Database, village: str, pace: Pace) -> ObjectId:
+    """A red frost warning for a village, its fan-out scheduled as `createAlert` does."""
+    at = now()
+    doc = alert_document(
+        kind=AlertKind.WEATHER,
+        severity=AlertSeverity.RED,
+        title="霜冻红色预警",
+        body="今夜最低气温降至零下 4℃，露地蔬菜和果树花期受冻风险高。",
+        advice="今晚覆盖薄膜或点烟熏防冻",
+        region_ids=[village_code(village)],
+        valid_from=at,
+        valid_until=at + timedelta(days=1),
+        created_at=at,
+        created_by=None,
+    )
+    alert_id: ObjectId = (await db.alerts.insert_one(doc)).inserted_id
+    await start_fanout(db, ALERT_FANOUT, str(alert_id), pace, at)
+    return alert_id

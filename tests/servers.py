@@ -20,13 +20,17 @@ import websockets
 
 from tests.factories import METRICS_TOKEN
 
-# Cheap password hashing and no address limits: the tests register many people from 127.0.0.1.
+# Cheap password hashing and no address limits: the tests register many people from 127.0.0.1
+# (the per-client limits of /graphql are tested on their own).
 TEST_ENV = {
     "SANNONG_ARGON2_MEMORY_KIB": "8",
     "SANNONG_ARGON2_TIME_COST": "1",
     "SANNONG_ARGON2_PARALLELISM": "1",
     "SANNONG_LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "100000",
     "SANNONG_REGISTER_MAX_PER_ADDRESS": "100000",
+    "SANNONG_GRAPHQL_IN_FLIGHT_PER_CLIENT": "100000",
+    "SANNONG_GRAPHQL_PER_SECOND_PER_CLIENT": "100000",
+    "SANNONG_GRAPHQL_BURST_PER_CLIENT": "100000",
 }
 
 
@@ -52,9 +56,16 @@ class Server:
 
 @contextlib.asynccontextmanager
 async def serving(
-    mongodb_uri: str, database: str, data_dir: Path, *, workers: int = 1, **settings: str
+    mongodb_uri: str,
+    database: str,
+    data_dir: Path,
+    *,
+    workers: int = 1,
+    stdout: int = asyncio.subprocess.DEVNULL,
+    **settings: str,
 ) -> AsyncIterator[Server]:
-    """`sannong serve` on a free port against the given database, until the block ends."""
+    """`sannong serve` on a free port against the given database, until the block ends
+    (`stdout=asyncio.subprocess.PIPE`: what it prints, in `server.process.stdout`)."""
     env = {
         **os.environ,
         **TEST_ENV,
@@ -71,7 +82,7 @@ async def serving(
         "--workers",
         str(workers),
         env=env,
-        stdout=asyncio.subprocess.DEVNULL,
+        stdout=stdout,
         stderr=asyncio.subprocess.DEVNULL,
     )
     server = Server(process, port)
@@ -79,7 +90,8 @@ async def serving(
         await _until_ready(server, workers)
         yield server
     finally:
-        process.send_signal(signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):  # a test may have killed it
+            process.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), 20)
         except TimeoutError:
@@ -134,6 +146,19 @@ def serving_pid(server: Server, client_port: int) -> int:
         if inode in _socket_inodes(pid):
             return pid
     raise AssertionError("no worker holds the connection")
+
+
+def client_pid(client_port: int, server_port: int, pids: set[int]) -> int | None:
+    """Which of `pids` opened the TCP connection from `client_port` to a loopback server
+    on `server_port` (Linux /proc): tells which process sent a request, from the server."""
+    inode = None
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+        if local_port == client_port and remote_port == server_port:
+            inode = fields[9]
+    return next((pid for pid in pids if inode in _socket_inodes(pid)), None)
 
 
 class Socket:

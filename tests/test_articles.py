@@ -46,13 +46,40 @@ async def test_expert_publishes_an_article_and_scripts_are_removed(api: Api) -> 
     assert payload["userErrors"] == []
     stored = payload["article"]
     assert stored["body"] == (
-        "<p>发病初期喷施<strong>代森锰锌</strong>。</p><img>"
+        "<p>发病初期喷施<strong>代森锰锌</strong>。</p>"
         '<a href="https://example.org/guide" rel="noopener noreferrer nofollow">技术手册</a>'
     )
     assert stored["summary"] == "发病初期喷施代森锰锌。"
     assert stored["crops"] == [{"name": "花生"}]
     assert stored["regions"] == []  # an expert's advice applies everywhere by default
     assert stored["author"] == {"name": "测试用户"}
+
+
+async def test_pictures_come_only_from_the_platform_and_links_tell_no_one(api: Api) -> None:
+    """A picture from another site tells it who read the article (a tracking pixel): only
+    the platform's own /media/ pictures stay. Links out carry rel noreferrer; a
+    protocol-relative //host link looks like a path of the platform and is refused."""
+    expert = await api.person(Role.EXPERT)
+    own = "/media/0123456789abcdef0123456789abcdef.webp"
+    body = (
+        '<p>病斑<img src="https://tracker.example/p.gif" width="1" height="1">照片</p>'
+        '<p><img src="//cdn.example/leaf.jpg" alt="叶片"><img src="http://x.example/a.png"></p>'
+        f'<p><img src="{own}" alt="叶斑病"><img src="{own}?u=1"><img src="/media/../a.webp"></p>'
+        '<p><a href="//other.example/guide">手册</a>、<a href="/\\other.example">另一本</a>、'
+        '<a href="https://www.moa.gov.cn/guide">农业农村部</a>、<a href="/notices">通知</a></p>'
+    )
+    result = await api.gql(PUBLISH, article(body=body), as_=expert)
+    assert result["data"]["publishArticle"]["userErrors"] == []
+    rel = 'rel="noopener noreferrer nofollow"'
+    assert result["data"]["publishArticle"]["article"]["body"] == (
+        "<p>病斑照片</p><p></p>"
+        f'<p><img src="{own}" alt="叶斑病"></p>'
+        f"<p><a {rel}>手册</a>、<a {rel}>另一本</a>、"
+        f'<a href="https://www.moa.gov.cn/guide" {rel}>农业农村部</a>、'
+        f'<a href="/notices" {rel}>通知</a></p>'
+    )
+    stored = await api.db.articles.find_one({})
+    assert stored is not None and "example" not in stored["body"]
 
 
 async def test_an_article_is_a_node(api: Api) -> None:

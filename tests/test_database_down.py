@@ -21,7 +21,10 @@ async def test_database_outage_is_reported_and_recovered(tmp_path: Path) -> None
     # Its own server with a SQLite file: this test stops it and starts it again.
     server = EmbeddedServer(path=tmp_path / "outage.sqlite")
     uri = server.start()
-    app = create_app(settings_for_tests(database="outage"), client=open_client(uri, 2000))
+    app = create_app(
+        settings_for_tests(database="outage", ready_stale_seconds=3),
+        client=open_client(uri, 2000),
+    )
     lifespan = await start_app(app)
     transport = httpx.ASGITransport(app=app)
     query = {"query": "{ regions { name } }"}
@@ -42,7 +45,11 @@ async def test_database_outage_is_reported_and_recovered(tmp_path: Path) -> None
             assert body["errors"][0]["message"] == "服务暂时不可用，请稍后再试"
             assert "mongo" not in str(body).lower()
             assert elapsed < 3.0
-            assert (await http.get("/readyz")).status_code == 503
+            # /readyz reads the background probe's last answer: down once it is stale.
+            deadline = time.monotonic() + 30
+            while (await http.get("/readyz")).status_code != 503:
+                assert time.monotonic() < deadline, "the outage was not reported"
+                await asyncio.sleep(0.2)
             assert (await http.get("/healthz")).status_code == 200
 
             server.start()  # same file, same port

@@ -1,6 +1,7 @@
 """The in-app call: the two parties of a consultation exchange WebRTC signalling through
 the API (across server processes), near the consultation's time, and nobody else."""
 
+import asyncio
 import contextlib
 from datetime import timedelta
 from pathlib import Path
@@ -143,3 +144,62 @@ async def test_a_party_joining_the_call_says_it_is_ready(api: Api) -> None:
         "OUTSIDE_CALL_WINDOW"
     ]
     assert await api.db.call_signals.count_documents({"kind": "READY"}) == 1
+
+
+async def test_a_burst_of_signals_is_rate_limited_and_every_acknowledged_one_arrives(
+    mongodb_uri: str, db_name: str, db: Database, tmp_path: Path
+) -> None:
+    """150 ICE candidates at 20 in flight: what is acknowledged reaches the other party,
+    every one of them, whatever the subscriber's pace; the excess is refused with
+    RATE_LIMITED before anything is stored."""
+    # 20 a party per 10 s: a burst outpaces the window even on a slow machine.
+    async with serving(mongodb_uri, db_name, tmp_path, call_signals_per_window="20") as server:
+        api = Api(httpx.AsyncClient(base_url=server.url, timeout=60), db)
+        farmer, li, cid = await call_ready(api)
+        expert_socket = await Socket.open(server.ws_url, li.token)
+        await expert_socket.start(SUBSCRIBE, {"c": cid})
+        await until_heard(api, farmer, cid, "OFFER", OFFER, expert_socket)
+        in_flight = asyncio.Semaphore(20)
+
+        async def send(n: int) -> dict[str, Any]:
+            async with in_flight:
+                payload = signal(cid, "ICE_CANDIDATE", f"candidate:{n}")
+                return await api.gql(SIGNAL, payload, as_=farmer)
+
+        answers = await asyncio.gather(*(send(n) for n in range(150)))
+        acknowledged = {
+            f"candidate:{n}"
+            for n, answer in enumerate(answers)
+            if (answer.get("data") or {}).get("sendCallSignal")
+            and answer["data"]["sendCallSignal"]["signal"] is not None
+        }
+        refused = [answer for answer in answers if "errors" in answer]
+        assert acknowledged and refused
+        assert len(acknowledged) + len(refused) == 150
+        assert {code for answer in refused for code in codes(answer)} == {"RATE_LIMITED"}
+        assert all("频繁" in answer["errors"][0]["message"] for answer in refused)
+        stored = await db.call_signals.count_documents({"kind": "ICE_CANDIDATE"})
+        assert stored == len(acknowledged)
+        heard: list[str] = []
+        while len(heard) < len(acknowledged):
+            message = await expert_socket.receive(within=30)
+            heard.append(message["payload"]["data"]["callSignals"]["payload"])
+        assert sorted(heard) == sorted(acknowledged)  # each one once, none lost
+        await expert_socket.close()
+        await api.http.aclose()
+
+
+async def test_a_signal_that_cannot_be_announced_is_not_acknowledged(api: Api) -> None:
+    """The event feed refuses the signal's event (its number is taken, as a stray
+    write would leave it): the sender hears SERVICE_UNAVAILABLE, not "sent", and no
+    signal is kept for nobody to hear."""
+    farmer, _, cid = await call_ready(api)
+    counter = await api.db.counters.find_one({"_id": "events"})
+    taken = (counter["seq"] if counter else 0) + 1
+    await api.db.events.insert_one({"_id": taken, "topic": "x", "audience": [], "ids": []})
+    refused = await api.gql(SIGNAL, signal(cid, "OFFER", OFFER), as_=farmer)
+    assert codes(refused) == ["SERVICE_UNAVAILABLE"]
+    assert "重试" in refused["errors"][0]["message"]
+    assert await api.db.call_signals.count_documents({}) == 0
+    sent = await api.gql(SIGNAL, signal(cid, "OFFER", OFFER), as_=farmer)  # the next number
+    assert sent["data"]["sendCallSignal"]["signal"]["kind"] == "OFFER"

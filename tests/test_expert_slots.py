@@ -129,3 +129,33 @@ async def test_a_cancelled_slot_cannot_be_booked_and_frees_its_time(api: Api) ->
     assert codes_of(await book(api, farmer, target["id"])) == ["NOT_AVAILABLE"]
     _, errors = await publish(api, li, (48, 60))
     assert errors == []
+
+
+async def test_an_expert_has_at_most_five_hundred_upcoming_slots(api: Api) -> None:
+    """Every publish checks the expert's upcoming slots: unbounded, each one got slower
+    until all timed out. Past the cap a publish is refused with a count of what is left."""
+    li = await expert(api)
+    for day in range(10):  # 10 × 50 quarter-hour slots, a day apart
+        _, errors = await publish(api, li, *[(2 + 24 * day + 0.25 * n, 15) for n in range(50)])
+        assert errors == []
+    _, errors = await publish(api, li, (300, 30))
+    assert [(e["field"], e["code"]) for e in errors] == [("slots", "TOO_MANY")]
+    assert "最多 500 个" in errors[0]["message"] and "还能发布 0 个" in errors[0]["message"]
+    assert await api.db.consultation_slots.count_documents({}) == 500
+    # A slot withdrawn or ended frees its place.
+    first = await api.db.consultation_slots.find_one({}, sort=[("startsAt", 1)])
+    assert first is not None
+    await api.db.consultation_slots.update_one(
+        {"_id": first["_id"]}, {"$set": {"status": "CANCELLED"}}
+    )
+    published, errors = await publish(api, li, (300, 30))
+    assert errors == [] and len(published) == 1
+    # At the cap, the overlap check still names the stored slot a new one overlaps.
+    second = await api.db.consultation_slots.find_one({"status": "OPEN"}, sort=[("startsAt", 1)])
+    assert second is not None
+    await api.db.consultation_slots.update_one(
+        {"_id": second["_id"]}, {"$set": {"status": "CANCELLED"}}
+    )
+    _, errors = await publish(api, li, (2 + 24 * 9 + 0.1, 15))
+    assert [(e["field"], e["code"]) for e in errors] == [("slots.0", "OVERLAP")]
+    assert "已发布的时段" in errors[0]["message"]

@@ -1,8 +1,10 @@
 """Feedback tickets: a number, five working days, replies that move the state, a rating
 after resolution, similar tickets suggested, and who sees what."""
 
+import asyncio
 import json
 import re
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -151,8 +153,47 @@ async def test_similar_open_tickets_of_the_village_are_suggested_before_submitti
     result = await api.gql(query, {"t": "水渠塌了怎么办"}, as_=neighbour)
     suggested = result["data"]["similarFeedback"]
     assert [(s["id"], s["author"]) for s in suggested] == [(channel["id"], None)]
-    none = await api.gql(query, {"t": "！！", "r": village_id("孙家集村")})
+    none = await api.gql(query, {"t": "！！", "r": village_id("孙家集村")}, as_=far)
     assert none["data"]["similarFeedback"] == []
+
+
+async def start_of_a_minute_window() -> None:
+    """Waits while the current minute has under 20 s left, so a burst stays in one window."""
+    if (left := 60 - time.time() % 60) < 20:
+        await asyncio.sleep(left + 0.1)
+
+
+SIMILAR = "query($t: String!) { similarFeedback(text: $t) { id } }"
+
+
+async def test_similar_tickets_need_a_sign_in_and_a_short_text(api: Api) -> None:
+    """Ranking tickets costs the database: nobody anonymous asks it, nor with a whole
+    essay (the start of a ticket is what matches)."""
+    anonymous = await api.gql(
+        "query($t: String!, $r: ID) { similarFeedback(text: $t, regionId: $r) { id } }",
+        {"t": "水渠塌了", "r": village_id("孙家集村")},
+    )
+    assert [e["extensions"]["code"] for e in anonymous["errors"]] == ["UNAUTHENTICATED"]
+    farmer = await api.person(village="孙家集村")
+    essay = await api.gql(SIMILAR, {"t": "水渠" * 2500}, as_=farmer)
+    assert [e["extensions"]["code"] for e in essay["errors"]] == ["BAD_USER_INPUT"]
+    assert "data" not in essay
+    fits = await api.gql(SIMILAR, {"t": "水渠" * 250}, as_=farmer)
+    assert fits["data"]["similarFeedback"] == []
+
+
+async def test_similar_tickets_are_rate_limited_per_person(api: Api) -> None:
+    farmer = await api.person(village="孙家集村")
+    await start_of_a_minute_window()  # the counter's window is the clock's minute
+    answers = [await api.gql(SIMILAR, {"t": f"水渠塌了{n}"}, as_=farmer) for n in range(35)]
+    refused = [a for a in answers if "errors" in a]
+    assert len(answers) - len(refused) == 30  # settings.similar_feedback_per_minute
+    assert {e["extensions"]["code"] for a in refused for e in a["errors"]} == {"RATE_LIMITED"}
+    assert all("频繁" in a["errors"][0]["message"] for a in refused)
+    neighbour = await api.person(village="孙家集村")  # another person is not held back
+    assert (await api.gql(SIMILAR, {"t": "水渠塌了"}, as_=neighbour))["data"] == {
+        "similarFeedback": []
+    }
 
 
 async def test_bad_feedback_input_changes_nothing(api: Api) -> None:

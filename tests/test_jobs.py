@@ -115,11 +115,13 @@ async def test_a_failing_handler_is_retried_later_then_given_up(db: Database) ->
 
     jobs = runner(db, OutboxSms(db), broken=broken)
     await schedule(db, "broken", "b:1", now())
+    before = now()
     assert await jobs.run_due() == 1
+    after = now()
     job = await db.jobs.find_one({"_id": "b:1"})
-    assert job["attempts"] == 1 and job["lastError"] == "RuntimeError"
-    assert job["notBefore"] > now() + retry_delay(1) - timedelta(seconds=5)
-    assert await jobs.run_due() == 0  # not before its retry time
+    assert job["attempts"] == 1 and job["lastError"] == "RuntimeError" and job["claim"] is None
+    # the first retry within seconds: a red warning must not wait half a minute
+    assert before + timedelta(seconds=1) <= job["notBefore"] <= after + timedelta(seconds=2)
 
     await db.jobs.update_one(
         {"_id": "b:1"}, {"$set": {"attempts": MAX_ATTEMPTS - 1, "notBefore": now()}}
@@ -185,3 +187,48 @@ async def test_the_app_runs_due_jobs_in_its_lifespan(
     finally:
         del registry.HANDLERS["reminder"]
     assert [m["phone"] async for m in db.sms_outbox.find({})] == [PHONES[0]]
+
+
+def test_retries_back_off_with_jitter_from_seconds_to_two_minutes() -> None:
+    for attempts, ceiling in [(1, 2), (2, 4), (3, 8), (6, 64), (7, 120), (9, 120)]:
+        delays = [retry_delay(attempts).total_seconds() for _ in range(50)]
+        assert all(ceiling / 2 <= delay <= ceiling for delay in delays), attempts
+        assert len(set(delays)) > 1  # jobs that failed together do not come back together
+
+
+async def test_a_job_running_past_its_lease_keeps_it_while_its_worker_lives(db: Database) -> None:
+    runs, started = 0, asyncio.Event()
+
+    async def long(services: JobServices, job: Document) -> None:
+        nonlocal runs
+        runs += 1
+        started.set()
+        await asyncio.sleep(7.5)  # 2.5 leases: the heartbeat keeps the claim
+
+    await schedule(db, "long", "l:1", now())
+    lease = timedelta(seconds=3)
+    holder = JobRunner(JobServices(db, OutboxSms(db)), {"long": long}, lease=lease)
+    other = JobRunner(JobServices(db, OutboxSms(db)), {"long": long}, lease=lease)
+    work = asyncio.create_task(holder.run_due())
+    await started.wait()
+    while not work.done():
+        await other.run_due()
+        await asyncio.sleep(0.1)
+    assert await work == 1
+    assert runs == 1
+    assert await db.jobs.count_documents({}) == 0
+
+
+async def test_a_job_that_keeps_moving_is_never_given_up(db: Database) -> None:
+    async def step_then_fail(services: JobServices, job: Document) -> None:
+        await services.keep(job, step=job["payload"].get("step", 0) + 1)
+        raise RuntimeError("the database timed out after this step")
+
+    jobs = runner(db, OutboxSms(db), stepping=step_then_fail)
+    await schedule(db, "stepping", "s:1", now())
+    for _ in range(MAX_ATTEMPTS + 2):
+        assert await jobs.run_due() == 1
+        await db.jobs.update_one({"_id": "s:1"}, {"$set": {"notBefore": now()}})
+    job = await db.jobs.find_one({"_id": "s:1"})
+    assert job["payload"]["step"] == MAX_ATTEMPTS + 2  # each try went on from the last
+    assert job["attempts"] == 1 and "notBefore" in job  # still tried again

@@ -238,4 +238,4 @@ async def test_search_finds_listings_on_sale_and_not_hidden_ones(api: Api) -> No
     )
     hits = result["data"]["search"]
     assert [hit["node"]["id"] for hit in hits] == [apples["id"]]
-    assert hits[0]["kind"] == "LISTING" and hits[0]["snippet"] == "苹果 1.20 元/斤"
+    assert hits[0]["kind"] == "LISTING" and hits[0]["snippet"] == "苹果 1.20元/斤"

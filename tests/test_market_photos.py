@@ -137,3 +137,73 @@ async def test_json_body_keeps_the_small_cap_while_uploads_get_a_larger_one(api:
     padded = photo + b"\0" * (2 * 1024 * 1024)  # 2 MB: over the JSON cap, under the photo cap
     result = payload(await upload(api, seller, listing["id"], [("a.png", padded, "image/png")]))
     assert result["userErrors"] == []
+
+
+def encoded(image: Image.Image, fmt: str, **options: Any) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **options)
+    image.close()
+    return out.getvalue()
+
+
+async def test_a_photo_of_tiny_bytes_and_huge_pixels_is_refused_before_decoding(
+    api: Api,
+) -> None:
+    """A 5 KB one-bit PNG of 6320 × 6320 decodes to 40 MB, 160 MB once in colour: the
+    header alone says so, and the photo is refused without being decoded."""
+    seller = await api.person()
+    listing = await create_listing(api, seller)
+    bomb = encoded(Image.new("1", (6320, 6320)), "PNG", optimize=True)
+    assert len(bomb) < 10_000
+    files = [(f"{n}.png", bomb, "image/png") for n in range(6)]
+    result = payload(await upload(api, seller, listing["id"], files))
+    assert [(e["field"], e["code"]) for e in result["userErrors"]] == [
+        ("photos.0", "PHOTO_TOO_LARGE")
+    ]
+    assert "像素" in (await _messages(api, seller, listing["id"], [files[0]]))[0]
+    doc = await api.db.listings.find_one({})
+    assert doc is not None and doc["photos"] == []
+
+
+async def _messages(
+    api: Api, person: Person, listing_id: str, files: list[tuple[str, bytes, str]]
+) -> list[str]:
+    query = ADD.replace("userErrors { field code }", "userErrors { field code message }")
+    operations = {
+        "query": query,
+        "variables": {"i": {"listingId": listing_id, "photos": [None] * len(files)}},
+    }
+    mapping = {str(n): [f"variables.i.photos.{n}"] for n in range(len(files))}
+    response = await api.http.post(
+        "/graphql",
+        data={"operations": json.dumps(operations), "map": json.dumps(mapping)},
+        files={str(n): file for n, file in enumerate(files)},
+        headers=person.headers | PREFLIGHT,
+    )
+    return [e["message"] for e in response.json()["data"]["addListingPhotos"]["userErrors"]]
+
+
+async def test_photos_within_the_pixels_but_costly_to_decode_are_refused(api: Api) -> None:
+    """Under the pixel cap, the memory of the decode is what counts: a progressive JPEG
+    keeps its coefficients for the whole image, a palette PNG is reduced in colour."""
+    seller = await api.person()
+    listing = await create_listing(api, seller)
+    progressive = encoded(Image.new("RGB", (5600, 4200), "green"), "JPEG", progressive=True)
+    palette = encoded(Image.new("P", (5600, 4200)), "PNG")
+    for name, data in (("p.jpg", progressive), ("p.png", palette)):
+        result = payload(await upload(api, seller, listing["id"], [(name, data, "image/jpeg")]))
+        assert [e["code"] for e in result["userErrors"]] == ["PHOTO_TOO_LARGE"], name
+
+
+async def test_a_large_phone_photo_is_decoded_reduced_and_stored(api: Api) -> None:
+    """A 24-megapixel JPEG (baseline, as cameras save it) is within the limits: decoded at
+    a quarter of its size, stored at 1600 pixels."""
+    seller = await api.person()
+    listing = await create_listing(api, seller)
+    camera = encoded(Image.new("RGB", (6000, 4000), "orange"), "JPEG", quality=85)
+    one_bit = encoded(Image.new("1", (4800, 4800), 1), "PNG")
+    files = [("camera.jpg", camera, "image/jpeg"), ("scan.png", one_bit, "image/png")]
+    result = payload(await upload(api, seller, listing["id"], files))
+    assert result["userErrors"] == []
+    sizes = [(photo["width"], photo["height"]) for photo in result["listing"]["photos"]]
+    assert sizes == [(1600, 1067), (1600, 1600)]

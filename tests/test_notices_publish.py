@@ -15,6 +15,7 @@ from tests.notices import (
     EXECUTABLE,
     PDF,
     PUBLISH,
+    UPDATE,
     admin,
     notice_input,
     notices,
@@ -77,6 +78,43 @@ async def test_script_in_the_body_is_removed_and_a_body_of_only_script_refused(a
     errors = refused["data"]["publishNotice"]["userErrors"]
     assert [(e["field"], e["code"]) for e in errors] == [("body", "REQUIRED")]
     assert await api.db.notices.count_documents({}) == 1
+
+
+async def test_a_notice_shows_no_picture_from_another_site_when_published_or_edited(
+    api: Api,
+) -> None:
+    """An official notice read with a third party's picture in it tells that party who read
+    it: only the platform's own pictures stay, in the first version and in every edit."""
+    township = await admin(api)
+    own = "/media/0123456789abcdef0123456789abcdef-thumb.webp"
+    notice = await publish(
+        api,
+        township,
+        body=(
+            '<p>请按时领取补贴<img src="https://pixel.example/t.gif?u=42" width="1" height="1"></p>'
+            f'<p><img src="{own}" alt="领取地点"><img src="//pixel.example/t.gif"></p>'
+            '<p>详见<a href="//other.example/x">附件</a></p>'
+        ),
+    )
+    rel = 'rel="noopener noreferrer nofollow"'
+    assert notice["body"] == (
+        f'<p>请按时领取补贴</p><p><img src="{own}" alt="领取地点"></p><p>详见<a {rel}>附件</a></p>'
+    )
+    edited = await api.gql(
+        UPDATE,
+        {
+            "i": {
+                "noticeId": notice["id"],
+                "body": '<p>地点改为便民服务中心<img src="HTTPS://pixel.example/t.gif"></p>',
+                "note": "改地点",
+            }
+        },
+        as_=township,
+    )
+    payload = edited["data"]["updateNotice"]
+    assert payload["userErrors"] == []
+    assert payload["notice"]["body"] == "<p>地点改为便民服务中心</p>"
+    assert all("pixel" not in r["body"] for r in payload["notice"]["revisions"])
 
 
 async def test_bad_notice_input_is_reported_field_by_field_and_nothing_stored(api: Api) -> None:

@@ -10,6 +10,8 @@ import aiohttp
 import httpx
 import pytest
 from aiohttp import web
+from bson import ObjectId
+from pymongo.errors import NetworkTimeout
 
 from sannong.api.app import create_app
 from sannong.auth import Role
@@ -18,12 +20,13 @@ from sannong.db import Database
 from sannong.db.client import open_client
 from sannong.integrations.jobs import JobRunner, JobServices
 from sannong.integrations.sms import HttpSms
+from sannong.rules.fanout import Pace
 from sannong.rules.jobs import HANDLERS
 from sannong.seed.regions import village_code
 from tests.conftest import settings_for_tests, start_app
 from tests.factories import PROVINCE, SUNJIAJI, Api, region_id
 from tests.gateway import Gateway, running_gateway
-from tests.notices import WITHDRAW, admin, publish, residents
+from tests.notices import WITHDRAW, admin, publish, red_alert, residents, villagers
 
 ALERT = """mutation($i: CreateAlertInput!) { createAlert(input: $i) {
     alert { id } userErrors { field code } } }"""
@@ -213,3 +216,62 @@ async def test_messages_sent_after_a_rename_use_the_regions_new_name(fast_api: A
         await run_until_done(db, runner(db, HttpSms(db, session, url)))
     assert len(gateway.received) == 3
     assert all(m["text"].startswith("【三农】胡家营村通知公告") for m in gateway.received)
+
+
+class TimingOutSms:
+    """The real HttpSms, except that its message number `at` fails with the driver's own
+    NetworkTimeout before it is recorded, as an outbox write does when the database is
+    slower than the job's timeout (a fault injected: the slowness itself is tested in
+    test_jobs_under_load.py)."""
+
+    def __init__(self, sms: HttpSms, at: int) -> None:
+        self.sms, self.at, self.calls = sms, at, 0
+
+    async def send(
+        self, phone: str, text: str, *, purpose: str, key: str | None = None
+    ) -> ObjectId:
+        self.calls += 1
+        if self.calls == self.at:
+            raise NetworkTimeout("timed out")
+        return await self.sms.send(phone, text, purpose=purpose, key=key)
+
+
+async def test_a_try_cut_short_by_a_timeout_keeps_its_progress_and_halves_its_batch(
+    db: Database,
+) -> None:
+    people = await villagers(db, "胡营村", 120, 13770000000)
+    alert_id = await red_alert(db, "胡营村", Pace(batch=50, per_minute=600_000, concurrency=5))
+    async with running_gateway() as (url, gateway), aiohttp.ClientSession() as session:
+        sms = HttpSms(db, session, url)
+        failing = JobRunner(JobServices(db, TimingOutSms(sms, at=23)), HANDLERS)
+        assert await failing.run_due(limit=1) == 1
+        job = await db.jobs.find_one({"kind": "alert_fanout"})
+        assert job["lastError"] == "NetworkTimeout" and job["attempts"] == 1
+        # went on from the 20th resident (the last five in flight were kept), with 25 a batch
+        assert job["payload"]["after"] == sorted(people)[19]
+        assert job["payload"]["size"] == 25
+        assert job["notBefore"] <= now() + timedelta(seconds=2)  # tried again within seconds
+        await run_until_done(db, runner(db, sms))
+    assert len(gateway.received) == 120  # none sent twice, the one that failed sent later
+    assert sorted(m["id"] for m in gateway.received) == sorted(set(gateway.ids()))
+    told = await db.notifications.find({"refId": alert_id}, {"userId": 1}).to_list()
+    assert sorted(n["userId"] for n in told) == sorted(people)
+
+
+async def test_a_worker_whose_job_was_taken_over_stops_before_its_next_messages(
+    db: Database,
+) -> None:
+    await villagers(db, "胡营村", 50, 13780000000)
+    await red_alert(db, "胡营村", Pace(batch=50, per_minute=600_000, concurrency=5))
+    gateway = PausingGateway(at=13)  # in the third chunk of five
+    async with running_gateway(gateway) as (url, _), aiohttp.ClientSession() as session:
+        work = asyncio.create_task(runner(db, HttpSms(db, session, url)).run_due(limit=1))
+        await asyncio.wait_for(gateway.reached.wait(), 60)
+        # Its lease ran out (a stalled process) and another worker claimed the job.
+        taken = await db.jobs.update_one({"kind": "alert_fanout"}, {"$set": {"claim": "other"}})
+        assert taken.modified_count == 1
+        gateway.release.set()
+        assert await work == 1
+    assert gateway.requests == 15  # the chunk in flight finished, not one message more
+    job = await db.jobs.find_one({"kind": "alert_fanout"})
+    assert job["claim"] == "other" and job["payload"]["after"] is not None  # left to its holder

@@ -61,8 +61,8 @@ async def test_a_crossing_sends_one_sms_and_one_notification_and_never_twice(api
     [sms] = await messages(api)
     assert sms["phone"] == farmer.phone
     assert sms["text"] == (
-        f"【三农】玉米在寿光农产品物流园{days_ago(0)}的均价涨到 2.55 元/公斤，"
-        "已高于您设置的 2.50 元/公斤。"
+        f"【三农】玉米在寿光农产品物流园{days_ago(0)}的均价涨到 2.55元/公斤，"
+        "已高于您设置的 2.50元/公斤。"
     )
     inbox = await api.gql(
         "{ myNotifications { edges { node { kind title body read } } } }", as_=farmer

@@ -5,13 +5,15 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync } from 'node:fs'
 import { basename } from 'node:path'
 import { createInterface } from 'node:readline'
-import { afterEach } from 'node:test'
+import { after, afterEach } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 
 const FRONTEND = fileURLToPath(new URL('..', import.meta.url))
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 export const PHONE = { width: 390, height: 844 }
+/** The small phones many farmers have. */
+export const SMALL_PHONE = { width: 360, height: 640 }
 export const FARMER_PASSWORD = 'nongmin2026'
 
 export function chromiumPath() {
@@ -34,7 +36,10 @@ export async function startServer({ documentsOnly = true, smsGateway = false } =
   const child = spawn(python, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })
   const ready = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('server did not start in 90 s')), 90_000)
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM') // else it keeps the test process alive after the failure
+      reject(new Error('server did not start in 90 s'))
+    }, 90_000)
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)))
     lines.on('line', (line) => {
       if (line.startsWith('{')) {
@@ -57,6 +62,11 @@ export async function startServer({ documentsOnly = true, smsGateway = false } =
 
 const browsers = new Set()
 const pageLogs = new WeakMap()
+// Uncaught errors and what Vue's error handler logs (console.error), since the last test
+// ended: witnessFailures fails the test that saw them. Failed loads are the network's
+// doing (offline tests make them on purpose), not the app's.
+const renderErrors = []
+const NETWORK_NOISE = /^(Failed to load resource|WebSocket connection to .* failed)/
 
 export async function launch(options = {}) {
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'], ...options })
@@ -65,11 +75,27 @@ export async function launch(options = {}) {
   browser.newContext = async (contextOptions) => {
     const context = await newContext(contextOptions)
     context.on('page', keepLog)
+    await reportPolicyViolations(context)
     return context
   }
   browsers.add(browser)
   browser.on('disconnected', () => browsers.delete(browser))
   return browser
+}
+
+// Content-Security-Policy violations of any page, until the end of the test that saw them
+// fails it (witnessFailures): the app must work under the server's policy, not beside it.
+const violations = []
+
+async function reportPolicyViolations(context) {
+  await context.exposeBinding('__sannongPolicyViolation', ({ page }, text) => violations.push(`${page?.url()}: ${text}`))
+  // An init script runs through DevTools, so the policy under test does not block it.
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (event) => {
+      const where = event.sourceFile ? ` at ${event.sourceFile}:${event.lineNumber}` : ''
+      window.__sannongPolicyViolation(`${event.effectiveDirective} blocked ${event.blockedURI || 'inline'}${where} ${event.sample}`)
+    })
+  })
 }
 
 function keepLog(page) {
@@ -79,8 +105,16 @@ function keepLog(page) {
     lines.push(`${new Date().toISOString().slice(11, 23)} ${line}`)
     if (lines.length > 60) lines.shift()
   }
-  page.on('console', (message) => note(`console.${message.type()}: ${message.text()}`))
-  page.on('pageerror', (error) => note(`page error: ${error.message}`))
+  page.on('console', (message) => {
+    note(`console.${message.type()}: ${message.text()}`)
+    if (message.type() === 'error' && !NETWORK_NOISE.test(message.text())) renderErrors.push(`console.error at ${page.url()}: ${message.text()}`)
+    // Chromium also says so in the console, for what no event reaches (a worker's fetch)
+    if (message.text().includes('Content Security Policy')) violations.push(`${page.url()}: ${message.text()}`)
+  })
+  page.on('pageerror', (error) => {
+    note(`page error: ${error.message}`)
+    renderErrors.push(`page error at ${page.url()}: ${error.stack ?? error.message}`)
+  })
   page.on('requestfailed', (request) => note(`failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`))
   page.on('response', async (response) => {
     if (!response.url().includes('/graphql')) return
@@ -94,12 +128,21 @@ function keepLog(page) {
 
 /** After a failed test of this file: what every open page showed (a screenshot in
  * e2e/failures/) and its last console lines, GraphQL responses and failed requests, in
- * the output, so a failure seen once on a busy machine can be understood afterwards. */
+ * the output, so a failure seen once on a busy machine can be understood afterwards.
+ * A test during which a page had an uncaught error or logged one (Vue's error handler
+ * does, for a render error that leaves a screen empty) fails, even if it passed. */
 export function witnessFailures(testFile) {
   const stem = basename(fileURLToPath(testFile), '.test.mjs')
   let failures = 0
+  const noViolations = () => {
+    const seen = [...new Set(violations.splice(0))]
+    if (seen.length) throw new Error(`Content-Security-Policy violations:\n  ${seen.join('\n  ')}`)
+  }
+  afterEach(noViolations)
+  after(noViolations)
   afterEach(async (t) => {
-    if (t.passed) return
+    const errors = renderErrors.splice(0)
+    if (t.passed && !errors.length) return
     failures += 1
     mkdirSync(`${FRONTEND}e2e/failures`, { recursive: true })
     let n = 0
@@ -120,6 +163,7 @@ export function witnessFailures(testFile) {
         }
       }
     }
+    if (errors.length) throw new Error(`the pages had errors during "${t.name}":\n${errors.join('\n')}`)
   })
 }
 
@@ -167,7 +211,7 @@ const AXE = readFileSync(`${FRONTEND}/node_modules/axe-core/axe.min.js`, 'utf8')
 
 /** axe-core's serious and critical findings on the page as it is now. */
 export async function accessibilityProblems(page) {
-  await page.addScriptTag({ content: AXE })
+  await page.evaluate(AXE) // through DevTools: a script tag would be refused by the page's policy
   const violations = await page.evaluate(async () => {
     // Colours are judged as drawn: a dialog still fading in is half transparent, and its
     // text would fail the contrast rule against what shows through. Infinite animations
@@ -241,4 +285,43 @@ export async function cachedOffline(page, needle, timeout = 30_000) {
     needle,
     { polling: 250, timeout },
   )
+}
+
+/** Every visible control of the page smaller than 44 × 44 px (WCAG 2.5.5, and the README's
+ * promise), as `text (width×height)`. A control counts at the size a finger can hit: its
+ * own box, or a label/cell around it that takes the tap for it. Inline links inside a
+ * sentence are exempt, as WCAG exempts them. */
+export async function smallTapTargets(page, min = 44) {
+  return page.evaluate((min) => {
+    const selector = 'button, a[href], [role="button"], [role="tab"], [role="link"], [role="radio"], [role="checkbox"], [role="switch"], input:not([type="hidden"]), select, textarea, .van-tabbar-item'
+    const small = []
+    for (const element of document.querySelectorAll(selector)) {
+      const box = element.getBoundingClientRect()
+      const style = getComputedStyle(element)
+      if (box.width === 0 || box.height === 0 || style.visibility === 'hidden' || element.closest('[aria-hidden="true"], [inert]')) continue
+      if (element.matches('input[type="file"]') && style.opacity === '0') continue // the uploader's box takes its taps
+      if (element.matches('a') && element.closest('p, li') && element.closest('p, li').textContent.trim() !== element.textContent.trim()) continue
+      let hit = box
+      const host = element.closest('label, .van-cell, .van-radio, .van-checkbox, .van-uploader__upload')
+      if (host && host !== element) {
+        const around = host.getBoundingClientRect()
+        if (around.width >= hit.width && around.height >= hit.height) hit = around
+      }
+      if (hit.width + 0.5 < min || hit.height + 0.5 < min) {
+        const name = (element.getAttribute('aria-label') || element.textContent || element.getAttribute('placeholder') || element.className || element.tagName).trim().replace(/\s+/g, ' ').slice(0, 30)
+        small.push(`${name} (${Math.round(hit.width)}×${Math.round(hit.height)})`)
+      }
+    }
+    return small
+  }, min)
+}
+
+/** From the next page load on, the context's pages meet the network as Debian's Chromium 150
+ * showed it (and a weak 3G link does): `navigator.onLine` stays true without a link and no
+ * `online` or `offline` event fires. The app must not need either. */
+export async function onLineAlwaysTrue(context) {
+  await context.addInitScript(() => {
+    Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => true })
+    for (const name of ['online', 'offline']) window.addEventListener(name, (event) => event.stopImmediatePropagation(), true)
+  })
 }

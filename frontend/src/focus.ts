@@ -2,10 +2,11 @@
 // or withdrawn) ask again when the phone comes back to the app: the screen turned on,
 // the browser brought to the front.
 import { onActivated, onDeactivated, onMounted, onUnmounted } from 'vue'
+import { network } from './network'
 
 export function useRefetchOnFocus(refetch: () => void): void {
   const onVisible = (): void => {
-    if (document.visibilityState === 'visible' && navigator.onLine) refetch()
+    if (document.visibilityState === 'visible' && network.online) refetch()
   }
   const listen = (): void => document.addEventListener('visibilitychange', onVisible)
   const stop = (): void => document.removeEventListener('visibilitychange', onVisible)

@@ -31,6 +31,11 @@ export function yuan(value: string | number | null | undefined, unit?: string): 
   return `${amount.toFixed(2)}元${per}`
 }
 
+/** An amount as the API takes it, a decimal with two places: 6.5 → "6.50". */
+export function apiYuan(value: string | number): string {
+  return Number(value).toFixed(2)
+}
+
 /** "元/公斤" quotes keep their unit; a listing's unit (斤, 箱) gets 元/ before it. */
 export function pricePer(value: string | number | null | undefined, unit: string): string {
   return yuan(value, unit)

@@ -4,6 +4,7 @@ import 'vant/es/toast/style'
 import 'vant/es/dialog/style'
 import './styles.css'
 import App from './App.vue'
+import { nameUnnamedControls } from './a11y'
 import { client } from './api/client'
 import { flushOutbox } from './api/queue'
 import { router } from './router'
@@ -15,4 +16,5 @@ router.beforeEach((to) => {
 })
 
 createApp(App).use(urql, client).use(router).mount('#app')
+nameUnnamedControls()
 void flushOutbox() // what waited since the last time the app was open

@@ -7,6 +7,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -21,13 +22,16 @@ from starlette_compress import CompressMiddleware, add_compress_type
 
 from sannong import signing, text
 from sannong.api.documents import TrustedDocuments
+from sannong.api.fairness import ClientLimits
 from sannong.api.frontend import app_routes
 from sannong.api.graphql import GraphQLView
+from sannong.api.headers import SecurityHeaders
 from sannong.api.middleware import BodyLimit, RequestObserver
+from sannong.api.readiness import Readiness
 from sannong.api.schema import build_schema
 from sannong.context import Services
 from sannong.db import Client
-from sannong.db.client import open_client
+from sannong.db.client import open_client, open_job_client
 from sannong.db.indexes import ensure_indexes
 from sannong.integrations.events import EventFeed, Topic
 from sannong.integrations.jobs import JobRunner, JobServices
@@ -41,7 +45,6 @@ from sannong.settings import Settings, get_settings
 
 log = logging.getLogger("sannong.app")
 
-READY_TIMEOUT_SECONDS = 2.5
 SHUTDOWN_GRACE_SECONDS = 5.0
 COMPRESS_FROM_BYTES = 1024
 add_compress_type("application/graphql-response+json")
@@ -119,6 +122,14 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         raise RuntimeError("SANNONG_MONGODB_URI is not set; start with `sannong serve`")
     client = client or open_client(settings.mongodb_uri or "", settings.db_timeout_ms)
     db = client[settings.database]
+    # Jobs wait for a busy database longer than a request may (`open_job_client`); a client
+    # handed in (tests) serves both when no URI is set.
+    job_client = (
+        open_job_client(settings.mongodb_uri, settings.jobs_db_timeout_ms)
+        if settings.mongodb_uri and settings.jobs_enabled
+        else client
+    )
+    job_db = job_client[settings.database]
     http_session: aiohttp.ClientSession | None = None
 
     services = Services(
@@ -137,6 +148,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         settings.trusted_documents, only=settings.trusted_documents_only
     )
     view = GraphQLView(build_schema(settings), services, documents)
+    readiness = Readiness(settings.ready_stale_seconds)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -146,12 +158,16 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         services.sms = sms_provider(db, settings, http_session)
         await asyncio.to_thread(text.warm_up)
         indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
+        probing = asyncio.create_task(readiness.probe(db))
         await services.events.start()
         references = asyncio.create_task(_drop_changed_references(services.events, db.name))
         app.state.services = services
         metrics_server = _serve_metrics_on_loopback(settings.metrics_port)
         runner = JobRunner(
-            JobServices(db, services.sms), HANDLERS, poll_seconds=settings.jobs_poll_seconds
+            JobServices(job_db, sms_provider(job_db, settings, http_session)),
+            HANDLERS,
+            lease=timedelta(seconds=settings.jobs_lease_seconds),
+            poll_seconds=settings.jobs_poll_seconds,
         )
         jobs = asyncio.create_task(runner.run_forever()) if settings.jobs_enabled else None
         try:
@@ -161,9 +177,10 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
                 runner.stop()  # the job at hand may finish within the grace period
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(jobs, SHUTDOWN_GRACE_SECONDS)
-            references.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await references
+            for task in (references, probing):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await services.events.stop()
             # An index build cut off mid-command leaves its connection behind: let it finish.
             with contextlib.suppress(TimeoutError):
@@ -176,15 +193,17 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
                 await indexing
             if http_session is not None:
                 await http_session.close()
+            if job_client is not client:
+                await job_client.close()
             await client.close()
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
-        try:
-            await asyncio.wait_for(db.command("ping"), READY_TIMEOUT_SECONDS)
-        except Exception:
+        if not readiness.probed.is_set():  # just started: the first answer is on its way
+            await readiness.wait_for_first_probe()
+        if not readiness.ready:
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
@@ -235,6 +254,13 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         ],
         middleware=[
             Middleware(RequestObserver),
+            Middleware(SecurityHeaders),  # CSP, nosniff, no framing: `sannong/api/headers.py`
+            Middleware(
+                ClientLimits,
+                in_flight=settings.graphql_in_flight_per_client,
+                per_second=settings.graphql_per_second_per_client,
+                burst=settings.graphql_burst_per_client,
+            ),
             # A weak 3G link is the bottleneck, not the CPU: answers over 1 KB go
             # compressed (zstd, brotli or gzip, as the client accepts) at fast levels that
             # keep most of the gain; only text types, so WebP photos are left alone.

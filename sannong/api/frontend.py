@@ -6,6 +6,9 @@
   on each load (`no-cache`), so a new build reaches the phone at its next start;
 - an app route (`/market/123`, no file extension) gets index.html, and the app's router
   shows the screen; the API's own paths are never answered with the app.
+
+index.html goes with the app's Content-Security-Policy plus the hashes of its own inline
+`<style>` (`sannong.api.headers`), read again whenever the build changes it.
 """
 
 import mimetypes
@@ -17,6 +20,8 @@ from starlette.responses import FileResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from sannong.api.headers import app_page_policy
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -49,30 +54,52 @@ def _top_level_file(app_dir: Path, path: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-def _revalidated(request: Request, path: Path) -> Response:
+def _revalidated(request: Request, path: Path, extra: dict[str, str] | None = None) -> Response:
     """The file, or a bodiless 304 when the browser's copy is still this one."""
     stat = path.stat()
     etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-    headers = {"Cache-Control": REVALIDATE, "ETag": etag}
+    headers = {"Cache-Control": REVALIDATE, "ETag": etag, **(extra or {})}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
     return FileResponse(path, headers=headers)
 
 
+class PagePolicy:
+    """index.html's policy, computed again only when the file changes (a new build)."""
+
+    def __init__(self, index: Path) -> None:
+        self.index = index
+        self.version: tuple[int, int] | None = None
+        self.value = ""
+
+    def current(self) -> str:
+        stat = self.index.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+        if version != self.version:
+            self.value = app_page_policy(self.index.read_text(encoding="utf-8"))
+            self.version = version
+        return self.value
+
+
 def app_routes(app_dir: Path) -> list[BaseRoute]:
     index = app_dir / "index.html"
+    index_policy = PagePolicy(index)
+
+    def page_headers() -> dict[str, str]:
+        return {"Content-Security-Policy": index_policy.current()}
 
     async def page(request: Request) -> Response:
         path: str = request.path_params.get("path", "")
         if path.split("/", 1)[0] in API_PREFIXES:
             return PlainTextResponse("Not Found", status_code=404)
         if (found := _top_level_file(app_dir, path)) is not None:
-            return _revalidated(request, found)
+            # /index.html itself too: the service worker precaches it under that name
+            return _revalidated(request, found, page_headers() if found == index else None)
         if "." in path.rsplit("/", 1)[-1]:  # a missing file, not a screen of the app
             return PlainTextResponse("Not Found", status_code=404)
         if not index.is_file():
             return PlainTextResponse(NOT_BUILT, status_code=503)
-        return _revalidated(request, index)
+        return _revalidated(request, index, page_headers())
 
     routes: list[BaseRoute] = []
     if (app_dir / "assets").is_dir():

@@ -32,6 +32,8 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 
 from sannong.api.documents import TrustedDocuments
+from sannong.api.headers import app_page_policy, graphiql_policy
+from sannong.api.sockets import TOO_MANY_FROM_ADDRESS, LimitedTransportWS, Slots, refuse_connection
 from sannong.context import Context, Services
 from sannong.errors import Unauthenticated
 
@@ -51,13 +53,15 @@ _REFUSALS: dict[str, tuple[int, str]] = {
 _CODES = {401: "UNAUTHENTICATED", 403: "FORBIDDEN", 404: "NOT_FOUND"}
 ENDPOINT_PAGE = """<!doctype html>
 <html lang="zh-CN"><meta charset="utf-8"><title>三农 GraphQL 接口</title>
-<body style="font-family: sans-serif; max-width: 36em; margin: 3em auto; line-height: 1.6">
+<style>body { font-family: sans-serif; max-width: 36em; margin: 3em auto; line-height: 1.6 }</style>
+<body>
 <h1>三农 GraphQL 接口</h1>
 <p>这里是三农平台的数据接口，供手机应用和网页调用，不能在浏览器中直接浏览。</p>
 <p>请打开<a href="/">三农平台首页</a>。开发者请用 POST 发送 GraphQL 请求
 （Content-Type: application/json）。</p>
 </body></html>
 """
+_PAGE_HEADERS = {"Content-Security-Policy": app_page_policy(ENDPOINT_PAGE)}
 
 
 def _refuse(status: int, message: str, code: str) -> Response:
@@ -111,6 +115,7 @@ class TextFrames(ASGIWebSocketAdapter):
 
 class GraphQLView(GraphQL[Context, None]):
     websocket_adapter_class = TextFrames
+    graphql_transport_ws_handler_class = LimitedTransportWS
 
     def __init__(
         self, schema: Any, services: Services, documents: TrustedDocuments | None = None
@@ -121,11 +126,17 @@ class GraphQLView(GraphQL[Context, None]):
             allow_queries_via_get=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             multipart_uploads_enabled=True,
+            max_subscriptions_per_connection=services.settings.ws_operations_per_connection,
         )
         self.services = services
+        self.address_slots = Slots(services.settings.ws_connections_per_address)
+        self.token_slots = Slots(services.settings.ws_connections_per_token)
         self.documents = documents or TrustedDocuments({})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            await self._socket(scope, receive, send)
+            return
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
@@ -136,12 +147,30 @@ class GraphQLView(GraphQL[Context, None]):
             response = _coded_refusal(error)
         await response(scope, receive, send)
 
+    async def _socket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A WebSocket within its address's cap (`sockets.py`; the address is the proxy's
+        client when `forwarded_allow_ips` trusts it, as uvicorn resolves it)."""
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        if not self.address_slots.take(address):
+            await refuse_connection(scope, receive, send, TOO_MANY_FROM_ADDRESS)
+            return
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.address_slots.give_back(address)
+
     def should_render_graphql_ide(self, request: Any) -> bool:
         return (
             self.graphql_ide is not None
             and "documentId" not in request.query_params
             and super().should_render_graphql_ide(request)
         )
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        page = await super().render_graphql_ide(request)
+        page.headers["Content-Security-Policy"] = graphiql_policy(bytes(page.body).decode())
+        return page
 
     def decode_json(self, data: str | bytes) -> object:
         return self.documents.resolve(orjson.loads(data))
@@ -191,7 +220,7 @@ class GraphQLView(GraphQL[Context, None]):
     async def _run(self, request: Any) -> Any:
         if isinstance(request, Request):
             if self.graphql_ide is None and _opened_in_a_browser(request):
-                return HTMLResponse(ENDPOINT_PAGE)
+                return HTMLResponse(ENDPOINT_PAGE, headers=_PAGE_HEADERS)
             request.state.context = Context(services=self.services, request=request)
             if refusal := await _upload_refusal(request, request.state.context):
                 return refusal

@@ -121,7 +121,7 @@ TEXT_MAXIMA: Mapping[str, int] = {
     "Query.notices(after:)": CURSOR,
     "Query.feedback(after:)": CURSOR,
     "Query.auditLog(after:)": CURSOR,
-    "Query.similarFeedback(text:)": TEXT,
+    "Query.similarFeedback(text:)": LINE,  # the start of a ticket is enough to match on
     "PublishNoticeInput.title": LINE,
     "PublishNoticeInput.body": ARTICLE,
     "UpdateNoticeInput.title": LINE,

@@ -7,14 +7,17 @@ from typing import Annotated
 import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
+from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.file_uploads import Upload
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.cast import cast as strawberry_cast
+from strawberry.types.scalar import ScalarDefinition, scalar
 
 from sannong.api.errors import CodedErrors
 from sannong.api.fast_fields import streamline
@@ -126,6 +129,23 @@ class _RememberedNames(NameConverter):
         return found
 
 
+def _uploaded_file(value: object) -> UploadFile:
+    """Only a file part of a multipart request is an upload. Strawberry's own scalar lets
+    any JSON value through, and a string then failed inside the resolver as an internal
+    error; refused here, it is a variable that does not fit its type: BAD_USER_INPUT."""
+    if not isinstance(value, UploadFile):
+        raise ValueError("此处应为上传的文件（multipart 请求中的文件），不能是文字或数字")
+    return value
+
+
+UPLOAD_SCALAR: ScalarDefinition = scalar(
+    name="Upload",
+    description="Represents a file upload.",
+    serialize=lambda value: value,
+    parse_value=_uploaded_file,
+)
+
+
 class SannongSchema(strawberry.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -159,6 +179,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         config=StrawberryConfig(
             disable_field_suggestions=not settings.debug, name_converter=_RememberedNames()
         ),
+        scalar_overrides={Upload: UPLOAD_SCALAR},
         execution_context_class=executor_class(
             planned=settings.execution_plans, hide_suggestions=not settings.debug
         ),

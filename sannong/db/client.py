@@ -67,6 +67,17 @@ def open_client(uri: str, timeout_ms: int) -> Client:
     )
 
 
+def open_job_client(uri: str, timeout_ms: int) -> Client:
+    """The client of background jobs (fan-out, reminders): the same bounds as a request's,
+    longer. A job has nobody waiting on it, and on a busy machine a bulk write of a batch
+    takes longer than a request may: with a request's 2 s every try of a fan-out failed
+    and it never got through. Each operation still ends within `timeout_ms`, so a hung
+    database fails the try, which is retried later."""
+    return _client(
+        uri, serverSelectionTimeoutMS=timeout_ms, connectTimeoutMS=timeout_ms, timeoutMS=timeout_ms
+    )
+
+
 # Batch commands write for minutes on a busy machine: they wait longer for the server
 # and for each answer, and retry what failed (see `sannong.seed.batches`).
 COMMAND_SERVER_WAIT_MS = 30_000

@@ -144,6 +144,7 @@ INDEXES: dict[str, list[Index]] = {
     ],
     "call_signals": [  # relayed at once; kept briefly for a subscriber that reconnects
         Index([("at", 1)], ttl_seconds=3600),
+        Index([("consultationId", 1), ("at", 1)]),  # a subscriber's signals not yet delivered
     ],
     "questions": [
         Index([("status", 1), ("answeredAt", -1), ("_id", -1)]),  # answered, newest first

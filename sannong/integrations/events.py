@@ -230,6 +230,19 @@ class EventFeed:
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
+    async def delivered(self) -> None:
+        """Waits until every event published so far has been handed to this process's
+        listeners. A change stream has no number to compare: it gets one poll interval.
+        The caller bounds the wait (`asyncio.timeout`)."""
+        if self.reader == CHANGE_STREAM:
+            await asyncio.sleep(self.poll_interval)
+            return
+        head = await self._head()
+        while self._frontier is None or self._frontier < head:
+            self.wake()
+            await asyncio.sleep(self.poll_interval / 4)
+        await asyncio.sleep(0)  # the listeners' own tasks take what was handed over
+
     def wake(self) -> None:
         if self._loop is not None and self._loop is _running_loop():
             self._wakeup.set()

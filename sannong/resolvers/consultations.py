@@ -14,8 +14,7 @@ from sannong.loaders.experts import ConsultationById
 from sannong.resolvers.market import read_uploads
 from sannong.rules import bookings, calls, lectures, slots
 from sannong.rules.bookings import BookingDraft, BookingLimits
-from sannong.rules.calls import signal_for
-from sannong.rules.consultations import party_consultation
+from sannong.rules.consultations import consultation_visible_to, party_consultation
 from sannong.types.common import Connection, mutation, object_key
 from sannong.types.consultations import (
     BookConsultationInput,
@@ -246,6 +245,7 @@ class ConsultationMutation:
             input.kind,
             input.payload,
             opens_minutes=context.settings.call_opens_minutes,
+            per_window=context.settings.call_signals_per_window,
         )
         return CallSignalPayload(signal=CallSignal.from_doc(doc))
 
@@ -315,15 +315,18 @@ class ConsultationSubscription:
     ) -> AsyncGenerator[CallSignal]:
         context = info.context
         key = _consultation_key(consultation_id)
-        await party_consultation(context.db, await context.require_viewer(), key)
+        viewer = await context.require_viewer()
+        await party_consultation(context.db, viewer, key)
+        unread = calls.SignalsSince(viewer, key)
 
-        async def load(event: Event) -> CallSignal | None:
+        async def load(event: Event) -> list[CallSignal] | None:
             viewer = await context.require_viewer()
             consultation = await ConsultationById.of(context).load(key)
-            signal = await context.db.call_signals.find_one({"_id": event.ids[0]})
-            if consultation is None or signal is None:
+            if consultation is None or not consultation_visible_to(viewer, consultation):
                 return None
-            return CallSignal.from_doc(signal) if signal_for(viewer, consultation, signal) else None
+            fresh = await unread.read(context.db)
+            return [CallSignal.from_doc(signal) for signal in fresh] or None
 
-        async for signal in context.follow([(Topic.CALL_SIGNALS, str(key))], load):
-            yield signal
+        async for signals in context.follow([(Topic.CALL_SIGNALS, str(key))], load):
+            for signal in signals:
+                yield signal

@@ -78,7 +78,7 @@ class FeedbackQuery:
 
     @strawberry.field(
         description="Open public tickets of a village (default: the viewer's) like this text: "
-        "suggested before submitting"
+        "suggested before submitting; signed-in people only, the text up to 500 characters"
     )
     async def similar_feedback(
         self,
@@ -88,11 +88,15 @@ class FeedbackQuery:
         first: int | None = 5,
     ) -> list[Feedback]:
         context = info.context
+        viewer = await context.require_viewer()
         if region_id is not None:
             village = node_key(region_id, "Region", "regionId")
         else:
-            village = (await context.require_viewer()).region_path[-1]
-        docs = await rules.similar_feedback(context.db, village, text, first or 5)
+            village = viewer.region_path[-1]
+        per_minute = context.settings.similar_feedback_per_minute
+        docs = await rules.similar_feedback(
+            context.db, viewer, village, text, first or 5, per_minute=per_minute
+        )
         return [Feedback.from_doc(doc) for doc in docs]
 
 

@@ -4,7 +4,7 @@ import strawberry
 
 from sannong.context import Context
 from sannong.errors import BadUserInput
-from sannong.money import fen_to_yuan
+from sannong.money import yuan_text
 from sannong.rules.search import (
     focused,
     search_articles,
@@ -68,7 +68,7 @@ class SearchQuery:
                 )
         if SearchKind.LISTING in wanted:
             for score, doc in await search_listings(db, query, first):
-                price = f"{fen_to_yuan(doc['priceFen'])} 元/{doc['unit']}"
+                price = yuan_text(doc["priceFen"], doc["unit"])
                 hits.append(
                     SearchHit(
                         kind=SearchKind.LISTING,

@@ -151,12 +151,13 @@ def alert_sms_text(alert: dict[str, Any]) -> str:
     return f"【三农】{alert['title']}（{SEVERITY_LABELS[alert['severity']]}预警）：{advice}"
 
 
-async def announce_alert(services: JobServices, job: Document) -> None:
+async def announce_alert(services: JobServices, job: Document) -> datetime | None:
     """One batch of an alert's fan-out (job `alert_fanout`): an in-app notification to
-    every resident of its regions, and an SMS when it is orange or red."""
+    every resident of its regions, and an SMS when it is orange or red; returns when the
+    next batch is due."""
     alert = await services.db.alerts.find_one({"_id": ObjectId(job["payload"]["ref"])})
     if alert is None or alert["validUntil"] <= now():
-        return  # over before it was told: nobody needs it any more
+        return None  # over before it was told: nobody needs it any more
     severe = alert["severityRank"] >= SEVERITY_RANK[SMS_FROM.value]
 
     def notification(user_id: ObjectId) -> Document:
@@ -170,7 +171,7 @@ async def announce_alert(services: JobServices, job: Document) -> None:
             "readAt": None,
         }
 
-    await fan_out_batch(
+    return await fan_out_batch(
         services,
         job,
         region_codes=alert["regionIds"],

@@ -18,6 +18,7 @@ from sannong.db import Database
 from sannong.errors import InputErrorCode
 from sannong.loaders import HasLoaders
 from sannong.loaders.prices import CommodityById
+from sannong.media import KEY
 from sannong.rules.regions import region_of_input
 from sannong.text import tokens
 from sannong.validation import Checks
@@ -45,15 +46,43 @@ _BLOCK_END = re.compile(r"</(?:p|h[2-4]|li|blockquote|tr)>|<br\s*/?>", re.IGNORE
 _SPACES = re.compile(r"[ \t]*\n[\s]*")
 
 
+# Pictures only from the platform's own media: a picture from anywhere else tells that site
+# who opened the notice and when (a tracking pixel), so it goes; the text around it stays.
+OWN_MEDIA = re.compile(rf"/media/(?:{KEY.pattern})")
+# Links go to an http(s) site (with rel noreferrer: the site learns nothing of the reader)
+# or to a path of the platform. A protocol-relative `//host` (or `/\host`, which browsers
+# read the same) looks like a path and is another site: refused, the link text stays.
+_SITE_PATH = re.compile(r"/(?![/\\])[^\s\\]*")
+_ABSOLUTE = re.compile(r"https?://[^\s\\/?#]+(?:[/?#][^\s\\]*)?", re.IGNORECASE)
+# nh3's output quotes every attribute value and escapes `"`, `<` and `>` inside it
+_IMG = re.compile(r"<img((?:\s[^\s=>]+=\"[^\"]*\")*)>")
+_ATTRIBUTE_NAME = re.compile(r"\s([^\s=>]+)=\"[^\"]*\"")
+
+
+def _allowed_url(element: str, attribute: str, value: str) -> str | None:
+    if element == "img" and attribute == "src":
+        return value if OWN_MEDIA.fullmatch(value) else None
+    if element == "a" and attribute == "href":
+        return value if _ABSOLUTE.fullmatch(value) or _SITE_PATH.fullmatch(value) else None
+    return value
+
+
+def _picture_without_source(tag: re.Match[str]) -> str:
+    return tag[0] if "src" in _ATTRIBUTE_NAME.findall(tag[1]) else ""
+
+
 def sanitize(rich_text: str) -> str:
-    """Only the tags above survive; scripts, styles, event handlers and javascript: URLs go."""
-    return nh3.clean(
+    """Only the tags above survive; scripts, styles, event handlers and javascript: URLs go,
+    and so do pictures from outside the platform and links to a `//host`."""
+    cleaned = nh3.clean(
         rich_text,
         tags=set(TAGS),
         attributes={tag: set(names) for tag, names in ATTRIBUTES.items()},
         url_schemes={"http", "https"},
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_allowed_url,
     )
+    return _IMG.sub(_picture_without_source, cleaned)
 
 
 def plain_text(safe_html: str) -> str:

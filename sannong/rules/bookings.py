@@ -44,6 +44,11 @@ from sannong.validation import Checks
 
 IDEMPOTENCY_KEY_LENGTH = (8, 64)
 ABANDONED_AFTER = timedelta(minutes=2)  # far longer than a booking takes
+# The app's limits (frontend/src/limits.ts) are these numbers.
+TOPIC_MAX = 40
+DESCRIPTION_MAX = 500
+CROP_MAX = 20
+COMMENT_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,11 @@ class BookingLimits:
 
 def _checked(draft: BookingDraft, photos: list[bytes], limits: BookingLimits) -> BookingDraft:
     checks = Checks()
-    topic = checks.text("topic", draft.topic, label="咨询主题", max_length=40)
+    topic = checks.text("topic", draft.topic, label="咨询主题", max_length=TOPIC_MAX)
     description = checks.text(
-        "description", draft.description, label="问题描述", max_length=500, min_length=0
+        "description", draft.description, label="问题描述", max_length=DESCRIPTION_MAX, min_length=0
     )
-    crop = checks.text("crop", draft.crop, label="作物", max_length=20, min_length=0)
+    crop = checks.text("crop", draft.crop, label="作物", max_length=CROP_MAX, min_length=0)
     key = draft.idempotency_key
     low, high = IDEMPOTENCY_KEY_LENGTH
     if not (low <= len(key) <= high and key.isascii() and key.isprintable()):
@@ -435,7 +440,9 @@ async def rate_consultation(
     checks = Checks()
     if not 1 <= stars <= 5:
         checks.fail("stars", "评分应为 1 到 5 星")
-    comment = checks.text("comment", comment, label="评价", max_length=200, min_length=0) or None
+    comment = (
+        checks.text("comment", comment, label="评价", max_length=COMMENT_MAX, min_length=0) or None
+    )
     checks.raise_if_any()
     if consultation["status"] != ConsultationStatus.COMPLETED.value:
         raise RuleError(

@@ -1,36 +1,43 @@
 """Telling every resident of some regions: one in-app notification and/or one SMS each.
 
-A fan-out is a chain of jobs (`integrations.jobs`), one batch of residents each,
-taken in `_id` order: a batch's job sends to its residents, then schedules the
-next batch's job (key: the last resident's id) no earlier than the rate allows,
-and ends. So a restart costs at most the batch at hand, which the next worker
-runs again, and nothing goes out twice:
+A fan-out is one job (`integrations.jobs`) that walks the residents in `_id` order, a
+batch at a time: it tells a batch, keeps on the job the last resident told after every
+few messages (`payload.after`), and asks to run again for the next batch no earlier than
+the rate allows. So a try that fails, or a worker that dies, costs at most the messages
+in flight: the next try, here or on another worker, goes on after the last resident
+kept, and nothing goes out twice:
 
 - each SMS has a key (`<what>:<resident>`): a key already delivered is not sent
   again (`SmsProvider.send`), and a gateway receives the outbox id to drop repeats;
 - each notification has a unique `key` in `notifications`: a second insert is ignored;
 - a worker stopped mid-batch (shutdown, cancellation) first finishes the messages in
-  flight, so none is cut off between the gateway's answer and the outbox update.
+  flight, so none is cut off between the gateway's answer and the outbox update;
+- a worker that lost its claim (`ClaimLost`: its lease ran out, another took over)
+  stops before the next messages.
 
-Only a process killed outright during a request can repeat one message, with the
-same outbox id.
+On a busy machine a batch's database writes can take longer than a job's timeout: the
+batch is halved for the next try (down to `MIN_BATCH`), and doubles back after a batch
+that went through. Only a process killed outright during a request can repeat one
+message, with the same outbox id.
 """
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo.errors import BulkWriteError
+from pymongo.errors import BulkWriteError, PyMongoError
 
 from sannong.clock import now
 from sannong.db import Database, Document
-from sannong.integrations.jobs import JobServices, schedule
+from sannong.integrations.jobs import ClaimLost, JobServices, schedule
 from sannong.settings import Settings
 
 DUPLICATE_KEY = 11000
+MIN_BATCH = 5
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class Pace:
 
 
 async def start_fanout(db: Database, kind: str, ref: str, pace: Pace, at: datetime) -> bool:
-    """Schedules the first batch of `kind` about `ref` (a notice or alert id); once per ref."""
+    """Schedules the fan-out of `kind` about `ref` (a notice or alert id); once per ref."""
     return await schedule(
         db, kind, f"{kind}:{ref}", at, {"ref": ref, "after": None, **pace.payload()}
     )
@@ -68,45 +75,74 @@ async def fan_out_batch(
     sms_text: str | None,
     purpose: str,
     notification: NotificationOf | None = None,
-) -> int:
-    """One batch of the fan-out `job` belongs to; returns how many residents it covered.
+) -> datetime | None:
+    """One batch of the fan-out `job`; returns when the next batch is due, None when every
+    resident has been told.
 
     `key` names what is told (e.g. "notice:<id>"): messages are keyed `key:<resident>`."""
-    db, payload, started = services.db, job["payload"], now()
-    size = int(payload["batch"])
-    query: dict[str, Any] = {"path": {"$in": list(region_codes)}}
+    payload, started = job["payload"], now()
+    size = int(payload.get("size") or payload["batch"])
+    try:
+        told = await _tell_batch(
+            services, job, size, Telling(region_codes, key, sms_text, purpose, notification)
+        )
+    except PyMongoError as error:
+        if error.timeout and size > MIN_BATCH:
+            # The database is slower than the job's timeout: smaller writes next time.
+            with contextlib.suppress(PyMongoError, ClaimLost):
+                await services.keep(job, size=max(MIN_BATCH, size // 2))
+        raise
+    if told < size:
+        return None
+    if size < int(payload["batch"]):
+        await services.keep(job, size=min(int(payload["batch"]), size * 2))
+    return started + timedelta(seconds=told * 60 / max(1, int(payload["perMinute"])))
+
+
+@dataclass(frozen=True)
+class Telling:
+    """Who is told what: the residents of `region_codes`, messages keyed `key:<resident>`."""
+
+    region_codes: Sequence[str]
+    key: str
+    sms_text: str | None
+    purpose: str
+    notification: NotificationOf | None
+
+
+async def _tell_batch(services: JobServices, job: Document, size: int, what: Telling) -> int:
+    """Tells the next `size` residents after the last one kept; returns how many."""
+    db, payload, key = services.db, job["payload"], what.key
+    query: dict[str, Any] = {"path": {"$in": list(what.region_codes)}}
     if payload.get("after") is not None:
         query["_id"] = {"$gt": payload["after"]}
     # index users(path, _id)
     residents = await db.users.find(query, {"phone": 1}, sort=[("_id", 1)], limit=size).to_list()
-    if notification is not None and residents:
+    if not residents:
+        return 0
+    if what.notification is not None:
+        services.check_claim()
         await _insert_new(
-            db, [notification(r["_id"]) | {"key": f"{key}:{r['_id']}"} for r in residents]
+            db, [what.notification(r["_id"]) | {"key": f"{key}:{r['_id']}"} for r in residents]
         )
-    if sms_text is not None:
-        step = max(1, int(payload.get("concurrency", 1)))
-        for start in range(0, len(residents), step):
-            chunk = residents[start : start + step]
-            await _finished_even_if_cancelled(
-                asyncio.gather(
-                    *(
-                        services.sms.send(
-                            r["phone"], sms_text, purpose=purpose, key=f"{key}:{r['_id']}"
-                        )
-                        for r in chunk
+    if what.sms_text is None:
+        await services.keep(job, after=residents[-1]["_id"])
+        return len(residents)
+    step = max(1, int(payload.get("concurrency", 1)))
+    for start in range(0, len(residents), step):
+        chunk = residents[start : start + step]
+        services.check_claim()  # taken over by another worker: not one message more
+        await _finished_even_if_cancelled(
+            asyncio.gather(
+                *(
+                    services.sms.send(
+                        r["phone"], what.sms_text, purpose=what.purpose, key=f"{key}:{r['_id']}"
                     )
+                    for r in chunk
                 )
             )
-    if len(residents) == size:
-        pause = timedelta(seconds=size * 60 / max(1, int(payload["perMinute"])))
-        last = residents[-1]["_id"]
-        await schedule(
-            db,
-            job["kind"],
-            f"{job['kind']}:{payload['ref']}:{last}",
-            started + pause,
-            {**payload, "after": last},
         )
+        await services.keep(job, after=chunk[-1]["_id"])
     return len(residents)
 
 

@@ -5,11 +5,16 @@ progress, a deadline and a rating.
         └──────────────reply─────────────────▶ RESOLVED │ REJECTED
 
 Every move is a reply (text required) and one conditional update on the current
-status, so of two admins answering at once one wins. A ticket is due five working
-days after it was submitted and is overdue, computed when read, while it is open
-past that. The author's identity is shown to the author and to the admins of the
-ticket's region, never to anyone else: the public reads resolved public tickets
-without it, and `anonymous` tells the admins the villager asked for discretion.
+status, so of two admins answering at once one wins. A ticket need not pass through
+IN_PROGRESS: an inquiry answered at once is resolved by its first reply, and a request the
+township cannot take up is refused at once with the reason, as 不予受理 means; IN_PROGRESS
+is for what takes days (a repair, a visit), and another IN_PROGRESS reply is a progress
+report. `moves_in_words` says it for the API's description and the README.
+
+A ticket is due five working days after it was submitted and is overdue, computed when
+read, while it is open past that. The author's identity is shown to the author and to the
+admins of the ticket's region, never to anyone else: the public reads resolved public
+tickets without it, and `anonymous` tells the admins the villager asked for discretion.
 """
 
 from dataclasses import dataclass
@@ -21,10 +26,11 @@ import chinese_calendar
 from bson import ObjectId
 from pymongo import ReturnDocument
 
+from sannong import throttle
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import CHINA, now
 from sannong.db import Database
-from sannong.errors import InputErrorCode, NotFound, RuleError
+from sannong.errors import InputErrorCode, NotFound, RateLimited, RuleError
 from sannong.loaders import HasLoaders
 from sannong.media import PhotoStore, store_photos
 from sannong.rules import audit
@@ -41,6 +47,7 @@ MAX_PHOTOS = 3
 WORKING_DAYS = 5
 MAX_SIMILAR = 10
 SIMILAR_CANDIDATES = 200
+SIMILAR_WINDOW_SECONDS = 60
 COUNTER = "feedback:{year}"  # one `$inc` counter document per year in `counters`
 
 
@@ -94,6 +101,21 @@ MOVES = {
         FeedbackStatus.REJECTED,
     },
 }
+
+
+def moves_in_words() -> str:
+    """E.g. "ACCEPTED → IN_PROGRESS, RESOLVED or REJECTED; …; RESOLVED and REJECTED are
+    final", from `MOVES` itself: the API's description and the README say this sentence."""
+    order = list(FeedbackStatus)
+
+    def listed(names: list[str]) -> str:
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+    clauses = [
+        f"{status} → {listed([s.value for s in order if s in MOVES[status]])}" for status in MOVES
+    ]
+    final = [status.value for status in order if status.value in CLOSED]
+    return "; ".join(clauses) + f"; {' and '.join(final)} are final"
 
 
 def is_working_day(day: date) -> bool:
@@ -318,10 +340,18 @@ async def rate_feedback(
 
 
 async def similar_feedback(
-    db: Database, village_code: str, text: str, limit: int
+    db: Database, viewer: Viewer, village_code: str, text: str, limit: int, *, per_minute: int
 ) -> list[dict[str, Any]]:
     """Open public tickets of the village sharing the most words with `text`: shown before
-    submitting, so a neighbour's complaint about the same channel is found."""
+    submitting, so a neighbour's complaint about the same channel is found.
+
+    Asked while a person types (the form waits half a second after the last key), so
+    `per_minute` per person is plenty for a person and stops a script ranking tickets in
+    a loop."""
+    if await throttle.hit(db, "similar-feedback", str(viewer.id), SIMILAR_WINDOW_SECONDS) > (
+        per_minute
+    ):
+        raise RateLimited("查找相似反馈过于频繁，请稍后再试")
     words = query_tokens(text)
     if not words:
         return []

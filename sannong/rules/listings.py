@@ -29,6 +29,11 @@ from sannong.rules.regions import RegionLevel, region_of_input
 from sannong.text import tokens
 from sannong.validation import Checks
 
+# The app's limits (frontend/src/limits.ts) are these numbers.
+COMMODITY_MAX = 20
+TITLE_MAX = 40
+DESCRIPTION_MAX = 500
+
 
 @dataclass(frozen=True)
 class ListingDraft:
@@ -53,10 +58,12 @@ def _count(checks: Checks, field: str, value: int, label: str) -> int:
 def _checked_fields(checks: Checks, draft: ListingDraft) -> dict[str, Any]:
     """The document fields a draft sets, each checked; failures go to `checks`."""
     fields: dict[str, Any] = {
-        "commodity": checks.text("commodity", draft.commodity, label="品名", max_length=20),
-        "title": checks.text("title", draft.title, label="标题", max_length=40),
+        "commodity": checks.text(
+            "commodity", draft.commodity, label="品名", max_length=COMMODITY_MAX
+        ),
+        "title": checks.text("title", draft.title, label="标题", max_length=TITLE_MAX),
         "description": checks.text(
-            "description", draft.description, label="描述", max_length=500, min_length=0
+            "description", draft.description, label="描述", max_length=DESCRIPTION_MAX, min_length=0
         ),
         "unit": checks.text("unit", draft.unit, label="单位", max_length=8),
     }

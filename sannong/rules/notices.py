@@ -535,15 +535,16 @@ def notice_sms_text(notice: dict[str, Any], region_name: str) -> str:
     return f"【三农】{region_name}{category}：{title}。请打开三农App查看全文{ask}。"
 
 
-async def send_notice_sms(services: JobServices, job: Document) -> None:
-    """One batch of a notice's SMS to the residents of its region (job `notice_sms`)."""
+async def send_notice_sms(services: JobServices, job: Document) -> datetime | None:
+    """One batch of a notice's SMS to the residents of its region (job `notice_sms`);
+    returns when the next batch is due."""
     notice = await services.db.notices.find_one({"_id": ObjectId(job["payload"]["ref"])})
     if notice is None or notice["status"] != NoticeStatus.PUBLISHED.value:
-        return  # withdrawn before its messages went out: the rest are not sent
+        return None  # withdrawn before its messages went out: the rest are not sent
     # The region's name is read when a batch goes out, not copied onto the notice: a
     # platform admin may rename the region, and the messages say what it is called now.
     region = await services.db.regions.find_one({"_id": notice["regionId"]}, {"name": 1})
-    await fan_out_batch(
+    return await fan_out_batch(
         services,
         job,
         region_codes=[notice["regionId"]],

@@ -42,6 +42,7 @@ log = logging.getLogger("sannong.orders")
 IDEMPOTENCY_KEY_LENGTH = (8, 64)
 REPAIR_KIND = "stock_repair"
 HOLD_FINGERPRINT = 16  # enough to tell one buyer's inputs under one key apart
+NOTE_MAX = 200  # the app's limits (frontend/src/limits.ts) are these numbers
 
 
 def _fingerprint(listing_id: ObjectId, quantity: int, note: str | None) -> str:
@@ -65,7 +66,7 @@ def _check_order_input(quantity: int, key: str, note: str | None) -> str | None:
     low, high = IDEMPOTENCY_KEY_LENGTH
     if not (low <= len(key) <= high and key.isascii() and key.isprintable()):
         checks.fail("idempotencyKey", f"幂等键应为 {low} 到 {high} 个 ASCII 字符")
-    note = checks.text("note", note, label="留言", max_length=200, min_length=0)
+    note = checks.text("note", note, label="留言", max_length=NOTE_MAX, min_length=0)
     checks.raise_if_any()
     return note or None
 

@@ -17,7 +17,7 @@ from sannong.auth import Viewer
 from sannong.clock import now
 from sannong.db import Database
 from sannong.integrations.sms import SmsProvider
-from sannong.money import fen_to_yuan
+from sannong.money import yuan_text
 
 ARMED = "ARMED"
 MET = "MET"
@@ -43,8 +43,8 @@ def alert_text(alert: dict[str, Any], quote: dict[str, Any]) -> str:
     side = "高于" if alert["direction"] == ABOVE else "低于"
     return (
         f"【三农】{alert['commodityName']}在{alert['marketName']}{quote['date']}的均价"
-        f"{moved} {fen_to_yuan(quote['avgFen'])} {quote['unit']}，"
-        f"已{side}您设置的 {fen_to_yuan(alert['thresholdFen'])} {quote['unit']}。"
+        f"{moved} {yuan_text(quote['avgFen'], quote['unit'])}，"
+        f"已{side}您设置的 {yuan_text(alert['thresholdFen'], quote['unit'])}。"
     )
 
 

@@ -28,6 +28,8 @@ from sannong.text import tokens
 from sannong.validation import Checks
 
 MAX_ANSWERS = 20
+CROP_MAX = 20  # the app's limits (frontend/src/limits.ts) are these numbers
+TEXT_MAX = 1000
 ANSWERED_RANKS_FROM = 10**13  # milliseconds since 1970 stay below this until the year 2286
 
 
@@ -119,8 +121,8 @@ async def ask_question(
     photo_max_bytes: int,
 ) -> Document:
     checks = Checks()
-    checked_crop = checks.text("crop", crop, label="作物", max_length=20)
-    checked_text = checks.text("text", text, label="问题", max_length=1000)
+    checked_crop = checks.text("crop", crop, label="作物", max_length=CROP_MAX)
+    checked_text = checks.text("text", text, label="问题", max_length=TEXT_MAX)
     if checked_text is not None and 0 < len(checked_text) < 5:
         checks.fail("text", "请把问题写清楚一些（至少 5 个字）")
     village = await region_of_input(

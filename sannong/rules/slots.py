@@ -4,8 +4,13 @@ No two live slots (OPEN or BOOKED) of one expert overlap, not even partly. A bat
 checked against itself and against the slots stored, while the expert's lease
 (`db.locks.serialized`, one per expert) is held, so two batches published at once
 cannot both pass the check: the second one sees the first one's slots.
+
+An expert has at most `MAX_UPCOMING_SLOTS` live slots not yet ended (eight a working day
+for three months), so the check reads a bounded set: the expert's live slots from two hours
+ago on (no slot is longer), one indexed range, then one sorted pass.
 """
 
+from bisect import bisect_left
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +39,7 @@ from sannong.rules.notifications import tell
 from sannong.validation import Checks
 
 MAX_SLOTS = 50
+MAX_UPCOMING_SLOTS = 500
 MINUTES = (15, 120)
 HORIZON = timedelta(days=90)
 LIVE = [SlotStatus.OPEN.value, SlotStatus.BOOKED.value]
@@ -65,23 +71,36 @@ def _checked_batch(slots: list[tuple[datetime, int]], at: datetime) -> list[tupl
 
 
 def _overlap_failures(checks: Checks, batch: list[Document], existing: list[Document]) -> None:
-    """Each new slot is named once, with the first slot it overlaps."""
+    """Each new slot is named once, with the first slot it overlaps: one stored (the
+    earliest), else one earlier in the batch. Slots last at most two hours, so only those
+    starting in the two hours before a slot's end can overlap it."""
+    existing = sorted(existing, key=lambda slot: slot["startsAt"])
+    starts = [slot["startsAt"] for slot in existing]
+    longest = timedelta(minutes=MINUTES[1])
     for index, slot in enumerate(batch):
-        for other in [*existing, *batch[:index]]:
-            if overlaps(slot, other):
-                mine = "已发布的" if other in existing else "同批的"
+        near = existing[bisect_left(starts, slot["startsAt"] - longest) :]
+        stored = next((other for other in near if overlaps(slot, other)), None)
+        if stored is None:
+            earlier = next((other for other in batch[:index] if overlaps(slot, other)), None)
+            if earlier is not None:
                 checks.fail(
                     f"slots.{index}",
-                    f"时段 {span(slot)} 与{mine}时段 {span(other)} 重叠",
+                    f"时段 {span(slot)} 与同批的时段 {span(earlier)} 重叠",
                     ConsultationErrorCode.OVERLAP,
                 )
-                break
+            continue
+        checks.fail(
+            f"slots.{index}",
+            f"时段 {span(slot)} 与已发布的时段 {span(stored)} 重叠",
+            ConsultationErrorCode.OVERLAP,
+        )
 
 
 async def publish_slots(
     db: Database, viewer: Viewer | None, slots: list[tuple[datetime, int]]
 ) -> list[Document]:
-    """Up to 50 slots of 15–120 minutes in the future; the whole batch or nothing."""
+    """Up to 50 slots of 15–120 minutes in the future, within the expert's cap of live
+    slots; the whole batch or nothing."""
     expert = require_role(viewer, Role.EXPERT)
     at = now()
     _checked_batch(slots, at)
@@ -92,16 +111,25 @@ async def publish_slots(
         for start, minutes in slots
     ]
     async with serialized(db, f"slots:{expert.id}"):
-        existing = await db.consultation_slots.find(  # index (expertId, startsAt)
+        # index (expertId, startsAt): the expert's live slots not yet ended, at most the cap
+        upcoming = await db.consultation_slots.find(
             {
                 "expertId": expert.id,
                 "status": {"$in": LIVE},
-                "startsAt": {"$lt": max(s["endsAt"] for s in batch)},
-                "endsAt": {"$gt": min(s["startsAt"] for s in batch)},
-            }
+                "startsAt": {"$gt": at - timedelta(minutes=MINUTES[1])},
+            },
+            {"startsAt": 1, "endsAt": 1},
         ).to_list()
+        upcoming = [slot for slot in upcoming if slot["endsAt"] > at]
+        if len(upcoming) + len(batch) > MAX_UPCOMING_SLOTS:
+            left = max(MAX_UPCOMING_SLOTS - len(upcoming), 0)
+            raise RuleError(
+                "slots",
+                f"未结束的时段最多 {MAX_UPCOMING_SLOTS} 个，现在还能发布 {left} 个",
+                InputErrorCode.TOO_MANY,
+            )
         checks = Checks()
-        _overlap_failures(checks, batch, existing)
+        _overlap_failures(checks, batch, upcoming)
         checks.raise_if_any()
         await db.consultation_slots.insert_many(batch)
     return sorted(batch, key=lambda slot: slot["startsAt"])

@@ -6,6 +6,7 @@ from sannong.auth import Role
 from sannong.db import Database
 from sannong.rules.accounts import create_user
 from sannong.security import Passwords
+from sannong.seed import progress
 from sannong.seed.regions import village_code
 
 
@@ -53,3 +54,4 @@ async def seed_accounts(db: Database, passwords: Passwords) -> None:
             role=account.role,
             scope=scope,
         )
+        progress.wrote(1)

@@ -5,6 +5,7 @@ from typing import Any
 
 from sannong.db import Database
 from sannong.integrations.events import Topic, publish
+from sannong.seed import progress
 from sannong.seed.batches import upsert_all
 from sannong.text import tokens
 
@@ -161,7 +162,9 @@ DEMO_FOLLOWS = ("corn", "tomato", "cucumber", "garlic")  # what the demo farmer 
 
 
 async def follow_demo_commodities(db: Database, phone: str) -> None:
-    await db.users.update_one(
+    """Once: the demo farmer's own choices, made since, are kept."""
+    followed = await db.users.update_one(
         {"phone": phone, "followedCommodityIds": {"$exists": False}},
         {"$set": {"followedCommodityIds": list(DEMO_FOLLOWS)}},
     )
+    progress.wrote(followed.matched_count)

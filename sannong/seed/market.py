@@ -20,6 +20,7 @@ from sannong.rules.listings import listing_document
 from sannong.rules.market import OrderStatus
 from sannong.rules.orders import move_order, place_order
 from sannong.security import Passwords
+from sannong.seed import progress
 from sannong.seed.batches import insert_missing
 from sannong.seed.regions import region_documents
 
@@ -137,14 +138,18 @@ def listing_documents(farmers: list[dict[str, Any]], anchor: datetime) -> list[d
 async def _order_in_state(
     db: Database, n: int, listing: dict[str, Any], buyer_id: ObjectId, state: OrderStatus
 ) -> None:
-    order = await place_order(
-        db,
-        buyer_id=buyer_id,
-        listing_id=listing["_id"],
-        quantity=listing["minOrder"] * (1 + n % 3),
-        idempotency_key=f"demo-order-{n:04d}",
-        max_open_orders=1000,
-    )
+    key = f"demo-order-{n:04d}"
+    order = await db.orders.find_one({"buyerId": buyer_id, "idempotencyKey": key})
+    written = order is None
+    if order is None:
+        order = await place_order(
+            db,
+            buyer_id=buyer_id,
+            listing_id=listing["_id"],
+            quantity=listing["minOrder"] * (1 + n % 3),
+            idempotency_key=key,
+            max_open_orders=1000,
+        )
     seller, buyer = listing["sellerId"], buyer_id
     steps = {
         OrderStatus.PENDING: [],
@@ -157,7 +162,9 @@ async def _order_in_state(
         try:
             order = await move_order(db, actor, order["_id"], to)
         except RuleError:
-            return  # already done by an earlier run
+            break  # already done by an earlier run
+        written = True
+    progress.wrote(int(written))  # the order, created or moved on (its stock moves with it)
 
 
 async def seed_market(db: Database, passwords: Passwords, *, anchor: datetime) -> None:

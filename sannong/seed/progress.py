@@ -5,6 +5,12 @@ running in the current task through a context variable:
 
     with progress.step("价格"):
         await upsert_all(db.prices, documents)   # counts itself into the step
+
+Two counts: the documents a step went through (the bar's progress) and the demo
+documents it created or changed (`wrote`, what the step says it wrote). A step
+that finds everything in place goes through its documents and writes none, so a
+second run says 0. What the rules derive from the demo documents (latest quotes,
+reminders, events) is not counted.
 """
 
 import logging
@@ -25,7 +31,10 @@ class Step(Protocol):
         """More writes are coming in this step."""
 
     def advance(self, count: int) -> None:
-        """Writes done."""
+        """Documents gone through."""
+
+    def wrote(self, count: int) -> None:
+        """Documents created or changed."""
 
 
 class Progress(Protocol):
@@ -56,19 +65,27 @@ def advance(count: int) -> None:
         step.advance(count)
 
 
+def wrote(count: int) -> None:
+    if (step := _current.get()) is not None:
+        step.wrote(count)
+
+
 class _Counted:
     def __init__(self) -> None:
-        self.expected = self.written = 0
+        self.expected = self.done = self.written = 0
 
     def expect(self, count: int) -> None:
         self.expected += count
 
     def advance(self, count: int) -> None:
+        self.done += count
+
+    def wrote(self, count: int) -> None:
         self.written += count
 
 
 class LogProgress:
-    """One line per finished step: what, how many writes, how long."""
+    """One line per finished step: what, how many documents written, how long."""
 
     @contextmanager
     def step(self, label: str) -> Iterator[Step]:
@@ -92,10 +109,12 @@ class _Bar:
     def __init__(self, label: str) -> None:
         self.label = label
         self.bar: tqdm[Any] | None = None
+        self.written = 0
 
     def expect(self, count: int) -> None:
         if self.bar is None:
-            self.bar = tqdm(desc=f"写入{self.label}", total=0, unit="条", dynamic_ncols=True)
+            # the bar gives way to the line saying what was written
+            self.bar = tqdm(desc=self.label, total=0, unit="条", dynamic_ncols=True, leave=False)
         bar = self.bar
         bar.total = (bar.total or 0) + count
         bar.refresh()
@@ -104,15 +123,18 @@ class _Bar:
         if self.bar is not None:
             self.bar.update(count)
 
+    def wrote(self, count: int) -> None:
+        self.written += count
+
     def close(self, seconds: float) -> None:
         if self.bar is not None:
             self.bar.close()
-        else:
-            tqdm.write(f"写入{self.label}: 完成 [{seconds:.1f} 秒]", file=sys.stderr)
+        tqdm.write(f"{self.label}：写入 {self.written} 条 [{seconds:.1f} 秒]", file=sys.stderr)
 
 
 class TerminalProgress:
-    """A tqdm bar per step on stderr: the step, writes done of expected, rate."""
+    """A tqdm bar per step on stderr (documents gone through of expected, rate), then a
+    line with the documents written."""
 
     @contextmanager
     def step(self, label: str) -> Iterator[Step]:

@@ -15,6 +15,7 @@ from sannong.rules.feedback import (
     author_visible_to,
     feedback_visible_to,
     is_overdue,
+    moves_in_words,
 )
 from sannong.types.accounts import User
 from sannong.types.common import DocumentNode, UserError
@@ -167,7 +168,10 @@ class SubmitFeedbackInput:
 @strawberry.input
 class ReplyToFeedbackInput:
     feedback_id: relay.GlobalID
-    status: FeedbackStatus = strawberry.field(description="IN_PROGRESS, RESOLVED or REJECTED")
+    status: FeedbackStatus = strawberry.field(
+        description=f"The state the reply moves the ticket to: {moves_in_words()}. Another "
+        "IN_PROGRESS reply is a progress report; a ticket may be closed without one."
+    )
     text: str
 
 

@@ -12,10 +12,11 @@ import {
 } from '@urql/core'
 import { offlineExchange, type Cache } from '@urql/exchange-graphcache'
 import { makeDefaultStorage } from '@urql/exchange-graphcache/default-storage'
-import { relayPagination } from '@urql/exchange-graphcache/extras'
 import { createClient as createWsClient } from 'graphql-ws'
 import { fromPromise, fromValue, map, mergeMap, pipe } from 'wonka'
 import schema from '../gql/schema.json'
+import { pagination } from './pagination'
+import { network, observedFetch } from '../network'
 import { session, signOut } from '../session'
 
 let hydrated = false
@@ -194,16 +195,16 @@ const cache = offlineExchange({
   },
   resolvers: {
     Query: {
-      listings: relayPagination(),
-      myOrders: relayPagination(),
-      myNotifications: relayPagination(),
-      notices: relayPagination(),
-      feedback: relayPagination(),
-      questions: relayPagination(),
-      experts: relayPagination(),
-      myConsultations: relayPagination(),
-      videoSessions: relayPagination(),
-      consultationSlots: relayPagination(),
+      listings: pagination(),
+      myOrders: pagination(),
+      myNotifications: pagination(),
+      notices: pagination(),
+      feedback: pagination(),
+      questions: pagination(),
+      experts: pagination(),
+      myConsultations: pagination(),
+      videoSessions: pagination(),
+      consultationSlots: pagination(),
     },
   },
   updates: {
@@ -255,13 +256,30 @@ const cache = offlineExchange({
   },
 })
 
+/** Every request of the app's client goes through it: what it meets tells `network`. */
+export const fetchObserved = observedFetch(network)
+
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`
+let socketConnected = false
 const sockets = createWsClient({
   url: wsUrl,
   lazy: true,
   connectionParams: () => (session.token ? { Authorization: `Bearer ${session.token}` } : {}),
   retryAttempts: Infinity,
   shouldRetry: () => true,
+  // A socket that cannot connect is a sign of no network too; one connected, of a network.
+  // A close with graphql-ws's own codes (4400, 4401…) is the server speaking, not a lost link.
+  on: {
+    connected: () => {
+      socketConnected = true
+      network.answered()
+    },
+    closed: (event) => {
+      const code = (event as CloseEvent | undefined)?.code ?? 1006
+      if (!socketConnected && code !== 1000 && (code < 4000 || code > 4999)) network.failed()
+      socketConnected = false
+    },
+  },
 })
 
 /** Code of the first GraphQL error, e.g. UNAUTHENTICATED. */
@@ -273,6 +291,7 @@ export const client = new Client({
   url: '/graphql',
   preferGetMethod: 'within-url-limit',
   requestPolicy: 'cache-and-network',
+  fetch: fetchObserved,
   fetchOptions: () => ({
     headers: {
       ...(session.token ? { Authorization: `Bearer ${session.token}` } : {}),

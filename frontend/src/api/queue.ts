@@ -2,7 +2,8 @@
 import { shallowRef } from 'vue'
 import type { TypedDocumentNode } from '@urql/core'
 import { Outbox, localStore, type OutboxItem, type SendOutcome } from '../outbox'
-import { client } from './client'
+import { network, online, Retry } from '../network'
+import { client, fetchObserved } from './client'
 import {
   FollowCommoditiesMutation,
   MarkNotificationsReadMutation,
@@ -26,7 +27,7 @@ export const outbox = new Outbox(localStore('sannong.outbox'))
 export const pending = shallowRef<readonly OutboxItem[]>(outbox.pending)
 outbox.subscribe((items) => (pending.value = items))
 
-export const online = shallowRef(navigator.onLine)
+export { online }
 
 /** Problems the server found in a queued write, told once it was sent. */
 export const rejected = shallowRef<string[]>([])
@@ -46,13 +47,31 @@ async function send(item: OutboxItem): Promise<SendOutcome> {
   return { status: 'sent', message }
 }
 
-export function flushOutbox(): Promise<number> {
-  return navigator.onLine ? outbox.flush(send) : Promise.resolve(0)
+/** Sends what waits; true once nothing does. */
+async function sendPending(): Promise<boolean> {
+  if (outbox.pending.length) await outbox.flush(send)
+  else if (!network.online) await probe()
+  return outbox.pending.length === 0 && network.online
+}
+
+/** A request the server answers at once: tells whether the network is back when nothing
+ * waits to be sent (the answer or failure reaches `network` through the client's fetch). */
+async function probe(): Promise<void> {
+  await fetchObserved('/healthz', { cache: 'no-store' }).catch(() => undefined)
+}
+
+/** Retries on a backoff timer while something waits or the network seems gone, and at
+ * once whenever the network looks back: an `online` event (not always fired), the page
+ * shown again, any answer from the server after a failure. */
+const retry = new Retry(sendPending)
+
+export function flushOutbox(): Promise<void> {
+  return retry.now()
 }
 
 /** Whether a write should wait in the outbox instead of going now. */
 export function isOffline(): boolean {
-  return !navigator.onLine
+  return !network.online
 }
 
 /** A write that failed for want of a network joins the queue. */
@@ -64,8 +83,15 @@ export function queue(kind: QueuedKind, variables: Record<string, unknown>, labe
   return outbox.add(kind, variables, label)
 }
 
-window.addEventListener('online', () => {
-  online.value = true
-  void flushOutbox()
+outbox.subscribe((items) => {
+  if (items.length) void retry.now()
 })
-window.addEventListener('offline', () => (online.value = false))
+network.onChange((isOnline) => (isOnline ? void retry.now() : retry.later()))
+network.onAnswer(() => {
+  if (outbox.pending.length) void retry.now()
+})
+window.addEventListener('online', () => void retry.now())
+window.addEventListener('offline', () => network.failed())
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') void retry.now()
+})
