@@ -43,6 +43,8 @@ RATE = f"""mutation($i: RateConsultationInput!) {{ rateConsultation(input: $i) {
     consultation {{ {CONSULTATION_FIELDS} }} userErrors {{ field message code }} }} }}"""
 SIGNAL = """mutation($i: SendCallSignalInput!) { sendCallSignal(input: $i) {
     signal { id kind payload consultationId sender { id } } userErrors { field message code } } }"""
+SEND_MESSAGE = """mutation($i: SendConsultationMessageInput!) { sendConsultationMessage(input: $i) {
+    message { id text fromMe } userErrors { field message code } } }"""
 ASK = """mutation($i: AskQuestionInput!) { askQuestion(input: $i) {
     question { id status crop text specialty photos { key } asker { id } }
     userErrors { field message code } } }"""

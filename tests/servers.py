@@ -31,6 +31,8 @@ TEST_ENV = {
     "SANNONG_GRAPHQL_IN_FLIGHT_PER_CLIENT": "100000",
     "SANNONG_GRAPHQL_PER_SECOND_PER_CLIENT": "100000",
     "SANNONG_GRAPHQL_BURST_PER_CLIENT": "100000",
+    # Tests open sockets with one token until the kernel hands one to another worker.
+    "SANNONG_WS_CONNECTIONS_PER_TOKEN": "1000",
 }
 
 

@@ -5,7 +5,7 @@ frontend/src/limits.ts is read as text (the app is not run here)."""
 import re
 from pathlib import Path
 
-from sannong.rules import bookings, feedback, listings, orders, questions
+from sannong.rules import bookings, consultation_messages, feedback, listings, orders, questions
 
 LIMITS_TS = Path(__file__).resolve().parents[1] / "frontend" / "src" / "limits.ts"
 
@@ -22,6 +22,7 @@ API_LIMITS = {
     "bookingCrop": bookings.CROP_MAX,
     "bookingDescription": bookings.DESCRIPTION_MAX,
     "consultationComment": bookings.COMMENT_MAX,
+    "consultationMessage": consultation_messages.TEXT_MAX,
 }
 
 

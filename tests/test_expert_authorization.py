@@ -22,6 +22,7 @@ from tests.experts import (
     REGISTER,
     REPLAY,
     SCHEDULE,
+    SEND_MESSAGE,
     SIGNAL,
     booked,
     expert,
@@ -47,6 +48,7 @@ TABLE: dict[str, tuple[str, ...]] = {
     "markNoShow": (UNAUTH, FORBID, OK, FORBID, FORBID, FORBID),
     "rateConsultation": (UNAUTH, OK, FORBID, FORBID, FORBID, FORBID),
     "sendCallSignal": (UNAUTH, OK, OK, FORBID, FORBID, FORBID),
+    "sendConsultationMessage": (UNAUTH, OK, OK, FORBID, FORBID, FORBID),
     "askQuestion": (UNAUTH, OK, OK, OK, OK, OK),
     "answerQuestion": (UNAUTH, FORBID, OK, OK, FORBID, FORBID),
     "markAnswerHelpful": (UNAUTH, OK, FORBID, FORBID, FORBID, FORBID),
@@ -147,6 +149,12 @@ async def test_each_mutation_is_allowed_exactly_to_the_people_in_the_table(api: 
         "sendCallSignal": (
             SIGNAL,
             lambda: _ids("consultationId", consultation(soon), kind="OFFER", payload="v=0"),
+        ),
+        "sendConsultationMessage": (
+            SEND_MESSAGE,
+            lambda: _ids(
+                "consultationId", consultation(), clientId=new_key(), text="来不了，能改到明天吗"
+            ),
         ),
         "askQuestion": (
             ASK,

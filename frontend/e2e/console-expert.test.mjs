@@ -294,7 +294,7 @@ describe('the expert after the start', () => {
     await open(page, `expert/bookings?focus=${encodeURIComponent(booking.id)}`)
     const card = page.locator('article.focused')
     const advice = '下部老叶卷曲是生理性卷叶，白天注意遮阴，均匀浇水，叶面喷施钙肥。'
-    await card.locator('textarea').fill(advice)
+    await card.getByLabel('咨询建议（农户可见）').fill(advice) // the card also has the message thread's field
     await card.getByRole('button', { name: '提交建议并完成' }).click()
     await page.getByText('已完成，农户可以看到您的建议').waitFor()
     const mine = await must(

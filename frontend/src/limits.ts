@@ -16,6 +16,7 @@ export const LIMITS = {
   bookingCrop: 20,
   bookingDescription: 500,
   consultationComment: 200,
+  consultationMessage: 200,
 } as const
 
 /** Characters as the server counts them (code points, after trimming). */

@@ -177,6 +177,9 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
                 runner.stop()  # the job at hand may finish within the grace period
                 with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(jobs, SHUTDOWN_GRACE_SECONDS)
+            readiness.stop()
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(asyncio.shield(probing), SHUTDOWN_GRACE_SECONDS)
             for task in (references, probing):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

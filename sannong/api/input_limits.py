@@ -111,6 +111,8 @@ TEXT_MAXIMA: Mapping[str, int] = {
     "CancelConsultationInput.reason": LINE,
     "CompleteConsultationInput.advice": TEXT,
     "RateConsultationInput.comment": LINE,
+    "SendConsultationMessageInput.clientId": SHORT,
+    "SendConsultationMessageInput.text": LINE,  # rule: 200
     "SendCallSignalInput.payload": 20_000,  # an SDP offer (rule: 16 000)
     "ScheduleVideoSessionInput.title": LINE,
     "ScheduleVideoSessionInput.topic": TEXT,

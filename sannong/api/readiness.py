@@ -22,6 +22,7 @@ class Readiness:
         self.stale_seconds = stale_seconds
         self.last_answer: float | None = None
         self.probed = asyncio.Event()  # the first probe is over, answered or not
+        self._stopping = asyncio.Event()
 
     @property
     def ready(self) -> bool:
@@ -32,15 +33,19 @@ class Readiness:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.probed.wait(), READY_TIMEOUT_SECONDS)
 
+    def stop(self) -> None:
+        """Ends `probe` after the ping under way: a ping cancelled midway would leave its
+        connection to the garbage collector."""
+        self._stopping.set()
+
     async def probe(self, db: Any) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 with pymongo.timeout(READY_TIMEOUT_SECONDS):  # not the requests' short one
                     await db.command("ping")
                 self.last_answer = time.monotonic()
-            except asyncio.CancelledError:
-                raise
             except Exception:
                 pass  # no answer: the last one ages until it is stale
             self.probed.set()
-            await asyncio.sleep(READY_PROBE_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), READY_PROBE_SECONDS)

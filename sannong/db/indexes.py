@@ -146,6 +146,11 @@ INDEXES: dict[str, list[Index]] = {
         Index([("at", 1)], ttl_seconds=3600),
         Index([("consultationId", 1), ("at", 1)]),  # a subscriber's signals not yet delivered
     ],
+    "consultation_messages": [
+        # a retried send (same client id) stores nothing more
+        Index([("consultationId", 1), ("senderId", 1), ("clientId", 1)], unique=True),
+        Index([("consultationId", 1), ("at", -1), ("_id", -1)]),  # a thread's newest
+    ],
     "questions": [
         Index([("status", 1), ("answeredAt", -1), ("_id", -1)]),  # answered, newest first
         Index([("askerId", 1), ("_id", -1)]),  # my questions

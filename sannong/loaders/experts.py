@@ -59,3 +59,21 @@ class RegistrantsOf(Loader[ObjectId, list[ObjectId]]):
         groups = await (await self.db.video_session_registrations.aggregate(pipeline)).to_list()
         people = {group["_id"]: group["people"] for group in groups}
         return [people.get(key, []) for key in keys]
+
+
+class MessagesOf(Loader[ObjectId, list[dict[str, Any]]]):
+    """The newest messages of each consultation, oldest first: one aggregate for a page
+    of consultations."""
+
+    SHOWN: ClassVar[int] = 50
+
+    async def batch_load(self, keys: Sequence[ObjectId]) -> Sequence[list[dict[str, Any]]]:
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"consultationId": {"$in": list(keys)}}},  # index (consultationId, at, _id)
+            {"$sort": {"at": -1, "_id": -1}},
+            {"$group": {"_id": "$consultationId", "messages": {"$push": "$$ROOT"}}},
+            {"$project": {"messages": {"$slice": ["$messages", self.SHOWN]}}},
+        ]
+        groups = await (await self.db.consultation_messages.aggregate(pipeline)).to_list()
+        threads = {group["_id"]: group["messages"][::-1] for group in groups}
+        return [threads.get(key, []) for key in keys]

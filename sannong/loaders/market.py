@@ -3,6 +3,7 @@ from sannong.loaders import ById, ManyByField
 
 class ListingById(ById):
     collection = "listings"
+    projection = {"holds": 0}  # noqa: RUF012 - the stock's bookkeeping, never shown
 
 
 class OrderById(ById):

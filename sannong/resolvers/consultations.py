@@ -12,7 +12,7 @@ from sannong.context import Context
 from sannong.integrations.events import Event, Topic
 from sannong.loaders.experts import ConsultationById
 from sannong.resolvers.market import read_uploads
-from sannong.rules import bookings, calls, lectures, slots
+from sannong.rules import bookings, calls, consultation_messages, lectures, slots
 from sannong.rules.bookings import BookingDraft, BookingLimits
 from sannong.rules.consultations import consultation_visible_to, party_consultation
 from sannong.types.common import Connection, mutation, object_key
@@ -24,6 +24,8 @@ from sannong.types.consultations import (
     CancelSlotInput,
     CompleteConsultationInput,
     Consultation,
+    ConsultationMessage,
+    ConsultationMessagePayload,
     ConsultationPayload,
     ConsultationSlot,
     ConsultationSlotPayload,
@@ -35,6 +37,7 @@ from sannong.types.consultations import (
     RegisterForVideoSessionInput,
     ScheduleVideoSessionInput,
     SendCallSignalInput,
+    SendConsultationMessageInput,
     SetVideoSessionReplayInput,
     SlotStatus,
     VideoSession,
@@ -248,6 +251,26 @@ class ConsultationMutation:
             per_window=context.settings.call_signals_per_window,
         )
         return CallSignalPayload(signal=CallSignal.from_doc(doc))
+
+    @mutation(
+        "A short message to the other party of my consultation (来不了、晚到); told in-app "
+        "and by SMS at most every 30 minutes"
+    )
+    async def send_consultation_message(
+        self, info: strawberry.Info[Context], input: SendConsultationMessageInput
+    ) -> ConsultationMessagePayload:
+        context = info.context
+        viewer = await context.require_viewer()
+        key = _consultation_key(input.consultation_id)
+        doc = await consultation_messages.send_consultation_message(
+            context.db, context.services.sms, viewer, key, input.client_id, input.text
+        )
+        consultation = await context.db.consultations.find_one({"_id": key})
+        assert consultation is not None  # the rule found it
+        return ConsultationMessagePayload(
+            message=ConsultationMessage.from_doc(doc, consultation, viewer.id),
+            consultation=Consultation.from_doc(consultation),
+        )
 
     @mutation("An expert schedules a public video lecture")
     async def schedule_video_session(

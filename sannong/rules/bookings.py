@@ -15,6 +15,7 @@ from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from sannong.auth import Viewer
 from sannong.clock import now
@@ -42,6 +43,7 @@ from sannong.rules.slots import find_slot
 from sannong.validation import Checks
 
 IDEMPOTENCY_KEY_LENGTH = (8, 64)
+ABANDONED_AFTER = timedelta(minutes=2)  # far longer than a booking takes
 # The app's limits (frontend/src/limits.ts) are these numbers.
 TOPIC_MAX = 40
 DESCRIPTION_MAX = 500
@@ -131,8 +133,13 @@ async def _book(
     limits: BookingLimits,
 ) -> Document:
     farmer_id = farmer.id
-    slot = await find_slot(db, draft.slot_id)
-    _check_slot(slot, farmer_id)
+    booking_key = f"{farmer_id}:{draft.idempotency_key}"
+    slot = await _free_if_abandoned(db, await find_slot(db, draft.slot_id))
+    # An earlier attempt with this key claimed the slot and stopped before it stored the
+    # consultation (a timeout, a paused database): this one stores it.
+    resumed = slot["status"] == SlotStatus.BOOKED.value and slot.get("bookingKey") == booking_key
+    if not resumed:
+        _check_slot(slot, farmer_id)
     if draft.question_id is not None:
         question = await db.questions.find_one({"_id": draft.question_id}, {"askerId": 1})
         if question is None or question["askerId"] != farmer_id:
@@ -140,16 +147,29 @@ async def _book(
     stored = await store_photos(
         store, photos, already=0, limit=limits.photos, max_bytes=limits.photo_max_bytes
     )
-    consultation_id = ObjectId()
     async with serialized(db, f"bookings:{farmer_id}"):
-        await _check_farmer(db, farmer_id, slot, limits.max_upcoming)
-        claimed = await db.consultation_slots.find_one_and_update(
-            {"_id": slot["_id"], "status": SlotStatus.OPEN.value, "startsAt": {"$gt": now()}},
-            {"$set": {"status": SlotStatus.BOOKED.value, "consultationId": consultation_id}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if claimed is None:
-            raise RuleError("slotId", "该时段已被预约", ConsultationErrorCode.CONFLICT)
+        if resumed:
+            claimed, consultation_id = slot, slot["consultationId"]
+        else:
+            await _check_farmer(db, farmer_id, slot, limits.max_upcoming)
+            consultation_id = ObjectId()
+            # The slot, and for whom (the consultation's id and the booking's key), in one
+            # conditional update: the slot alone proves who holds it.
+            taken = await db.consultation_slots.find_one_and_update(
+                {"_id": slot["_id"], "status": SlotStatus.OPEN.value, "startsAt": {"$gt": now()}},
+                {
+                    "$set": {
+                        "status": SlotStatus.BOOKED.value,
+                        "consultationId": consultation_id,
+                        "bookingKey": booking_key,
+                        "bookedAt": now(),
+                    }
+                },
+                return_document=ReturnDocument.AFTER,
+            )
+            if taken is None:
+                raise RuleError("slotId", "该时段已被预约", ConsultationErrorCode.CONFLICT)
+            claimed = taken
         doc = consultation_document(
             consultation_id=consultation_id,
             slot=claimed,
@@ -164,11 +184,16 @@ async def _book(
             fingerprint=fingerprint,
             at=now(),
         )
+        # Should this fail or time out, the slot stays claimed: whether the consultation
+        # was stored is not known here (reopening it could let a second farmer in beside
+        # a consultation stored late); the retry stores it, or `_free_if_abandoned` frees it.
         try:
             await db.consultations.insert_one(doc)
-        except BaseException:
-            await _reopen(db, claimed["_id"], consultation_id)  # the claim must not outlive it
-            raise
+        except DuplicateKeyError:  # stored by an attempt with this key that went on
+            earlier = await db.consultations.find_one({"_id": consultation_id})
+            if earlier is None:
+                raise
+            return earlier
     # The expert may have withdrawn the slot between the claim and the insert.
     if not await db.consultation_slots.find_one(
         {"_id": slot["_id"], "consultationId": consultation_id, "status": SlotStatus.BOOKED.value},
@@ -187,6 +212,31 @@ async def _book(
     )
     await announce(db, doc)
     return doc
+
+
+async def _free_if_abandoned(db: Database, slot: Document) -> Document:
+    """A slot claimed long ago by a booking that never stored its consultation, or whose
+    consultation was cancelled by a request that stopped before the slot moved, goes
+    where that step would have taken it (OPEN, or CANCELLED when the expert cancelled)."""
+    claimed_at = slot.get("bookedAt")
+    if slot["status"] != SlotStatus.BOOKED.value or claimed_at is None:
+        return slot
+    consultation = await db.consultations.find_one(
+        {"_id": slot["consultationId"]}, {"status": 1, "cancelledBy": 1}
+    )
+    if consultation is None and claimed_at > now() - ABANDONED_AFTER:
+        return slot  # a booking may still be at work
+    if consultation is not None and consultation["status"] != ConsultationStatus.CANCELLED.value:
+        return slot
+    held = {"_id": slot["_id"], "status": SlotStatus.BOOKED.value}
+    held["consultationId"] = slot["consultationId"]
+    if consultation is not None and consultation.get("cancelledBy") == slot["expertId"]:
+        await db.consultation_slots.update_one(
+            held, {"$set": {"status": SlotStatus.CANCELLED.value}}
+        )
+    else:
+        await _reopen(db, slot["_id"], slot["consultationId"])
+    return await find_slot(db, slot["_id"])
 
 
 def _check_slot(slot: Document, farmer_id: ObjectId) -> None:
@@ -226,7 +276,7 @@ async def _reopen(db: Database, slot_id: ObjectId, consultation_id: ObjectId) ->
     """A slot this booking holds is free again (if it has not started or been withdrawn)."""
     await db.consultation_slots.update_one(
         {"_id": slot_id, "status": SlotStatus.BOOKED.value, "consultationId": consultation_id},
-        {"$set": {"status": SlotStatus.OPEN.value, "consultationId": None}},
+        {"$set": {"status": SlotStatus.OPEN.value, "consultationId": None, "bookingKey": None}},
     )
 
 
@@ -279,7 +329,7 @@ async def cancel_consultation(
     if by_farmer and now() > consultation["startsAt"] - timedelta(hours=farmer_cancel_hours):
         raise RuleError(
             "consultationId",
-            f"开始前 {farmer_cancel_hours} 小时内不能取消，请联系专家",
+            f"开始前 {farmer_cancel_hours} 小时内不能取消，来不了请在预约页给专家留言",
             ConsultationErrorCode.TOO_LATE_TO_CANCEL,
         )
     moved = await _move(

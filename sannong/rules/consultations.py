@@ -57,6 +57,8 @@ class ConsultationErrorCode(StrEnum):
     NOT_STARTED = "NOT_STARTED"
     ALREADY_RATED = "ALREADY_RATED"
     OUTSIDE_CALL_WINDOW = "OUTSIDE_CALL_WINDOW"
+    THREAD_CLOSED = "THREAD_CLOSED"  # no more messages: cancelled, or a day past the end
+    TOO_MANY_MESSAGES = "TOO_MANY_MESSAGES"
 
 
 def when(moment: datetime) -> str:

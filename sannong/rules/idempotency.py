@@ -1,6 +1,6 @@
 """Doing something once per idempotency key, however many retries race each other.
 
-    doc = await once(db, f"order:{buyer_id}:{key}", replay=find_earlier, act=place)
+    doc = await once(db, f"consultation:{farmer_id}:{key}", replay=find_earlier, act=book)
 
 The key is claimed (a unique document in `idempotency_claims`) before anything is
 done, so concurrent retries wait for the first call and answer with what it made:

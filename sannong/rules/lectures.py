@@ -1,11 +1,15 @@
 """Public video lectures: an expert schedules one on an external stream, farmers register.
 
-Capacity holds under concurrency: a registration is a unique (session, person)
-document, then one conditional `$inc` of `registered` while it is below `capacity`;
-the loser of the last place takes its registration back. Registered people are
+Capacity holds under concurrency and interruptions: a seat is taken by one conditional
+update of the lecture (`registered < capacity`) that also records for whom (`seating`);
+the registration (a unique (session, person) document) is stored next, and then the
+record is dropped. So `registered` = registrations + seats still in `seating`, at every
+moment: a request stopped between the steps (a timeout, a paused database) leaves a
+seat its retry finishes, never a registration that no seat counts. Registered people are
 reminded (SMS and inbox) 30 minutes before the start by one keyed job per lecture.
 """
 
+import contextlib
 from datetime import datetime, timedelta
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -28,6 +32,7 @@ REMIND_BEFORE = timedelta(minutes=30)
 MINUTES = (15, 240)
 MAX_CAPACITY = 100_000
 MAX_CROPS = 10
+ABANDONED_AFTER = timedelta(minutes=2)  # far longer than a registration takes
 
 
 class LectureErrorCode(StrEnum):
@@ -139,24 +144,82 @@ async def find_video_session(db: Database, session_id: ObjectId | None) -> Docum
 async def register_for_video_session(
     db: Database, viewer: Viewer, session_id: ObjectId | None
 ) -> Document:
-    """Once per person; registering again answers as the first time did."""
+    """Once per person; registering again answers as the first time did, and finishes
+    what an interrupted first time left (a seat taken, the registration not yet stored)."""
     lecture = await find_video_session(db, session_id)
+    registered = await db.video_session_registrations.find_one(  # index (sessionId, userId)
+        {"sessionId": lecture["_id"], "userId": viewer.id}, {"_id": 1}
+    )
+    if registered is not None:
+        return await _seated(db, lecture, viewer.id)
     if lecture["endsAt"] <= now():
         raise RuleError("sessionId", "讲座已结束", LectureErrorCode.NOT_AVAILABLE)
+    if not _seating(lecture, viewer.id) and not await _take_seat(db, lecture, viewer.id):
+        await _seat_after_all(db, lecture["_id"], viewer.id)
     registration = {"sessionId": lecture["_id"], "userId": viewer.id, "createdAt": now()}
-    try:
+    with contextlib.suppress(DuplicateKeyError):  # a concurrent retry stored it first
         await db.video_session_registrations.insert_one(registration)
-    except DuplicateKeyError:
-        return lecture  # index (sessionId, userId) unique: already registered
-    counted = await db.video_sessions.find_one_and_update(
-        {"_id": lecture["_id"], "registered": {"$lt": lecture["capacity"]}},
-        {"$inc": {"registered": 1}},
+    return await _seated(db, lecture, viewer.id)
+
+
+async def _seat_after_all(db: Database, lecture_id: ObjectId, user_id: ObjectId) -> None:
+    """No seat was taken: a concurrent retry of this person's took it, or one held by an
+    abandoned request comes free, or the lecture is full."""
+    current = await find_video_session(db, lecture_id)
+    if _seating(current, user_id):
+        return
+    if not (await _free_abandoned_seats(db, current) and await _take_seat(db, current, user_id)):
+        raise RuleError("sessionId", "报名人数已满", LectureErrorCode.FULL)
+
+
+async def _take_seat(db: Database, lecture: Document, user_id: ObjectId) -> bool:
+    """The seat and the record of whom it is for, in one conditional update."""
+    taken = await db.video_sessions.update_one(
+        {
+            "_id": lecture["_id"],
+            "registered": {"$lt": lecture["capacity"]},
+            "seating.userId": {"$ne": user_id},
+        },
+        {"$inc": {"registered": 1}, "$push": {"seating": {"userId": user_id, "at": now()}}},
+    )
+    return taken.modified_count == 1
+
+
+async def _free_abandoned_seats(db: Database, lecture: Document) -> bool:
+    """Seats taken by requests that stopped long ago and were never retried: a stored
+    registration keeps its seat, a missing one gives it back. True if one came free."""
+    freed = False
+    for entry in lecture.get("seating") or []:
+        if entry["at"] > now() - ABANDONED_AFTER:
+            continue
+        user_id = entry["userId"]
+        stored = await db.video_session_registrations.find_one(
+            {"sessionId": lecture["_id"], "userId": user_id}, {"_id": 1}
+        )
+        if stored is not None:
+            await _seated(db, lecture, user_id)
+            continue
+        result = await db.video_sessions.update_one(
+            {"_id": lecture["_id"], "seating.userId": user_id},
+            {"$inc": {"registered": -1}, "$pull": {"seating": {"userId": user_id}}},
+        )
+        freed = freed or result.modified_count == 1
+    return freed
+
+
+def _seating(lecture: Document, user_id: ObjectId) -> bool:
+    """Whether a seat is taken for this person whose registration may not be stored yet."""
+    return any(entry["userId"] == user_id for entry in lecture.get("seating") or [])
+
+
+async def _seated(db: Database, lecture: Document, user_id: ObjectId) -> Document:
+    """The registration is stored: its seat no longer needs its own record."""
+    seated = await db.video_sessions.find_one_and_update(
+        {"_id": lecture["_id"], "seating.userId": user_id},
+        {"$pull": {"seating": {"userId": user_id}}},
         return_document=ReturnDocument.AFTER,
     )
-    if counted is None:
-        await db.video_session_registrations.delete_one({"_id": registration["_id"]})
-        raise RuleError("sessionId", "报名人数已满", LectureErrorCode.FULL)
-    return counted
+    return seated or await find_video_session(db, lecture["_id"])
 
 
 async def set_replay(

@@ -1,17 +1,22 @@
 """Marketplace vocabulary and stock, shared by `rules.listings` and `rules.orders`.
 
-Stock lives on the listing as `quantityAvailable`; an open order (PENDING or
-ACCEPTED) holds its quantity as reserved, a COMPLETED one as sold. So for every
-listing, at every moment:
+Stock lives on the listing as `quantityAvailable`, and so does the record of who holds
+the rest: `holds`, one entry per open order (its id, the buyer's idempotency key, the
+quantity). Taking stock and recording the hold is one conditional update of the listing
+(`quantityAvailable >= q`, no hold with this key yet); giving it back (cancel, reject) or
+selling it (complete) is one conditional update on the hold being there (SOLD_OUT and
+ACTIVE follow in a second, conditional one). So for every
+listing, at every moment, whatever request timed out or process died between two steps:
 
-    quantityAvailable + Σ open orders + Σ completed orders = stock ever offered
+    quantityAvailable + Σ holds + quantitySold = stock ever offered
 
-Stock changes are single conditional updates (`quantityAvailable >= q`), which
-is what keeps it from ever going negative under concurrent buyers. An order's
-status changes with a conditional update on its current status, so of two
-concurrent transitions only one wins and stock is returned exactly once.
+and a step repeated moves no stock twice. The order documents follow their holds: an
+order is stored after its hold is taken and changes status before its hold is released;
+a request interrupted between the two is finished by its retry (same idempotency key) or
+by `rules.orders.repair_holds`, so Σ open orders = Σ holds once nothing is under way.
 """
 
+from datetime import datetime, timedelta
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -20,9 +25,12 @@ from pymongo import ReturnDocument
 
 from sannong.auth import Viewer
 from sannong.clock import now
-from sannong.db import Database
+from sannong.db import Database, Document
 
 MAX_QUANTITY = 10_000_000
+# Longer than any request takes between taking stock and storing its order: a hold older
+# than this without its order was left by a request that stopped (`rules.orders.repair_holds`).
+HOLD_GRACE = timedelta(minutes=2)
 
 
 class ListingStatus(Enum):
@@ -132,23 +140,93 @@ async def settle_status(db: Database, listing_id: ObjectId) -> None:
     )
 
 
-async def reserve_stock(db: Database, listing_id: ObjectId, quantity: int) -> dict[str, Any] | None:
-    """Takes `quantity` from the stock in one conditional update, or None if there is not enough."""
+async def _settle_if_needed(db: Database, listing: Document | None) -> None:
+    """After a stock move: the status follows the stock (a status left behind by an
+    interrupted request is put right by the next move)."""
+    if listing is None or listing["status"] not in ORDERABLE:
+        return
+    sold_out = listing["quantityAvailable"] == 0
+    if sold_out != (listing["status"] == ListingStatus.SOLD_OUT.value):
+        await settle_status(db, listing["_id"])
+
+
+# What a stock move reads back: the embedded server's cost grows with what it sends.
+_STATUS = {"quantityAvailable": 1, "status": 1}
+_AFTER_RESERVE = _STATUS | {"holds.orderId": 1}  # the age of every hold, for repairs
+
+
+def listing_for_order(key: str) -> Document:
+    """The fields placing an order reads, and of the holds only the one with this key."""
+    fields = ("sellerId", "status", "minOrder", "unit", "priceFen", "title", "path")
+    return dict.fromkeys(fields, 1) | {"holds": {"$elemMatch": {"key": key}}}
+
+
+def hold_taken_at(hold: Document) -> datetime:
+    """When the hold was taken: its order's id is made then. (Holds stay small, and the
+    embedded server's cost grows with the size of a document.)"""
+    taken: datetime = hold["orderId"].generation_time
+    return taken
+
+
+def hold_key(buyer_id: ObjectId, idempotency_key: str) -> str:
+    return f"{buyer_id}:{idempotency_key}"
+
+
+def hold_of(listing: Document | None, key: str) -> Document | None:
+    """The hold an attempt with this key took on the listing, if it is still there."""
+    holds = (listing or {}).get("holds") or []
+    return next((hold for hold in holds if hold["key"] == key), None)
+
+
+async def reserve_stock(
+    db: Database, listing_id: ObjectId, quantity: int, hold: Document
+) -> Document | None:
+    """Takes `quantity` from the stock and records who holds it (`hold`: a new orderId, the
+    key, and what a retry needs to store the order) in one conditional update of the
+    listing; None if there is not enough stock or a hold with this key is already there.
+    The listing comes back with its stock, status and holds' order ids only."""
+    at = now()
     listing = await db.listings.find_one_and_update(
         {
             "_id": listing_id,
             "status": {"$in": list(ORDERABLE)},
             "quantityAvailable": {"$gte": quantity},
+            "holds.key": {"$ne": hold["key"]},
         },
-        {"$inc": {"quantityAvailable": -quantity}, "$set": {"updatedAt": now()}},
+        {
+            "$inc": {"quantityAvailable": -quantity},
+            "$push": {"holds": hold | {"quantity": quantity}},
+            "$set": {"updatedAt": at},
+        },
+        projection=_AFTER_RESERVE,
         return_document=ReturnDocument.AFTER,
     )
-    if listing is not None and listing["quantityAvailable"] == 0:
-        await settle_status(db, listing_id)
+    await _settle_if_needed(db, listing)
     return listing
 
 
-async def return_stock(db: Database, listing_id: ObjectId, quantity: int) -> None:
+async def release_stock(
+    db: Database, listing_id: ObjectId, order_id: ObjectId, quantity: int, *, sold: bool = False
+) -> bool:
+    """The order's hold goes back to the stock (or, `sold`, into the sold count) in one
+    conditional update on the hold being there: run twice, it moves the stock once."""
+    listing = await db.listings.find_one_and_update(
+        {"_id": listing_id, "holds.orderId": order_id},
+        {
+            "$inc": {"quantitySold" if sold else "quantityAvailable": quantity},
+            "$pull": {"holds": {"orderId": order_id}},
+            "$set": {"updatedAt": now()},
+        },
+        projection=_STATUS,
+        return_document=ReturnDocument.AFTER,
+    )
+    await _settle_if_needed(db, listing)
+    return listing is not None
+
+
+async def return_unheld_stock(db: Database, listing_id: ObjectId, quantity: int) -> None:
+    """Orders placed before holds were recorded on the listing give their stock back as they
+    took it, without a record."""
     await db.listings.update_one(
         {"_id": listing_id}, {"$inc": {"quantityAvailable": quantity}, "$set": {"updatedAt": now()}}
     )

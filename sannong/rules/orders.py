@@ -1,32 +1,47 @@
 """Orders: placing one with an idempotency key, and the allowed steps after it.
 
 An order's status changes with a conditional update on its current status, so of
-two concurrent transitions only one wins and stock is returned exactly once."""
+two concurrent transitions only one wins; its stock then moves by its hold on the
+listing (`rules.market`), once however often the step is repeated. What a request
+leaves half done when it stops between the order and the listing is finished by its
+retry, by the order's next step, or by `repair_holds`."""
 
 import hashlib
+import logging
 from typing import Any
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
 
 from sannong.clock import now
-from sannong.db import Database
+from sannong.db import Database, Document
 from sannong.errors import Conflict, Forbidden, InputErrorCode, NotFound, RuleError
 from sannong.integrations.events import Topic, publish
-from sannong.rules.idempotency import once
+from sannong.integrations.jobs import JobServices, schedule
 from sannong.rules.market import (
+    HOLD_GRACE,
     MAX_QUANTITY,
     OPEN_STATUSES,
     ORDERABLE,
     OrderErrorCode,
     OrderStatus,
+    hold_key,
+    hold_of,
+    hold_taken_at,
+    listing_for_order,
     order_visible_to_id,
+    release_stock,
     reserve_stock,
-    return_stock,
+    return_unheld_stock,
 )
 from sannong.validation import Checks
 
+log = logging.getLogger("sannong.orders")
+
 IDEMPOTENCY_KEY_LENGTH = (8, 64)
+REPAIR_KIND = "stock_repair"
+HOLD_FINGERPRINT = 16  # enough to tell one buyer's inputs under one key apart
 NOTE_MAX = 200  # the app's limits (frontend/src/limits.ts) are these numbers
 
 
@@ -66,48 +81,75 @@ async def place_order(
     note: str | None = None,
     max_open_orders: int = 20,
 ) -> dict[str, Any]:
-    """Reserves stock and records the order; a retry with the same key returns the first order.
+    """Takes the stock and records the order; a retry with the same key answers with what
+    the first attempt did, however far it got.
 
-    The key is claimed (a unique document) before any stock moves, so concurrent
-    retries wait for the first call and answer with its order: a replay never
-    reserves stock, never answers SOLD_OUT for an order that exists, never refuses
-    other buyers in passing.
+    The key is in the listing's hold (`rules.market.reserve_stock`) and in the order
+    (unique per buyer), so attempts with one key, concurrent or one after another, take
+    stock once and store one order: a retry finds the order, or the hold an interrupted
+    attempt left and stores its order. A replay never takes stock, never answers
+    SOLD_OUT for an order that exists and never refuses other buyers in passing.
     """
     note = _check_order_input(quantity, idempotency_key, note)
     if listing_id is None:
         raise RuleError("listingId", "商品不存在", InputErrorCode.NOT_FOUND)
     fingerprint = _fingerprint(listing_id, quantity, note)
-    return await once(
-        db,
-        f"order:{buyer_id}:{idempotency_key}",
-        replay=lambda: _replay(db, buyer_id, idempotency_key, fingerprint),
-        act=lambda: _place_claimed(
-            db,
-            buyer_id,
-            listing_id,
-            quantity,
-            idempotency_key,
-            note,
-            fingerprint,
-            max_open_orders,
-        ),
-        busy="同一笔订单正在处理中，请稍后再试",
-    )
+    if (earlier := await _replay(db, buyer_id, idempotency_key, fingerprint)) is not None:
+        return earlier
+    key = hold_key(buyer_id, idempotency_key)
+    listing = await db.listings.find_one({"_id": listing_id}, listing_for_order(key))
+    if listing is None:
+        raise RuleError("listingId", "商品不存在", InputErrorCode.NOT_FOUND)
+    hold = hold_of(listing, key)
+    if hold is None:
+        hold = await _take_stock(db, listing, buyer_id, quantity, key, fingerprint, max_open_orders)
+    if hold["fingerprint"] != fingerprint[:HOLD_FINGERPRINT]:
+        raise Conflict("该幂等键已用于另一笔不同的订单", field="idempotencyKey")
+    at = now()
+    order = {
+        "_id": hold["orderId"],
+        "listingId": listing_id,
+        "sellerId": listing["sellerId"],
+        "buyerId": buyer_id,
+        "path": listing["path"],  # the listing's region: an admin's figures of its subtree
+        "title": listing["title"],
+        "unit": listing["unit"],
+        "quantity": quantity,
+        "unitPriceFen": hold["priceFen"],
+        "totalFen": hold["priceFen"] * quantity,
+        "note": note,
+        "status": OrderStatus.PENDING.value,
+        "history": [{"status": OrderStatus.PENDING.value, "at": at, "actorId": buyer_id}],
+        "idempotencyKey": idempotency_key,
+        "fingerprint": fingerprint,
+        "held": True,  # its stock is a hold on the listing (older orders took it unrecorded)
+        "createdAt": at,
+        "updatedAt": at,
+    }
+    # Should this fail or time out, the hold stays: whether the order was stored is not
+    # known here, and the retry or `repair_holds` settles it either way.
+    try:
+        await db.orders.insert_one(order)
+    except DuplicateKeyError:  # a concurrent attempt with this key stored it first
+        earlier = await _replay(db, buyer_id, idempotency_key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier
+    await _announce(db, order)
+    return order
 
 
-async def _place_claimed(
+async def _take_stock(
     db: Database,
+    listing: dict[str, Any],
     buyer_id: ObjectId,
-    listing_id: ObjectId,
     quantity: int,
     key: str,
-    note: str | None,
     fingerprint: str,
     max_open_orders: int,
 ) -> dict[str, Any]:
-    listing = await db.listings.find_one({"_id": listing_id})
-    if listing is None:
-        raise RuleError("listingId", "商品不存在", InputErrorCode.NOT_FOUND)
+    """The checks of a new order, then its hold on the listing (or the hold a concurrent
+    attempt with the same key took)."""
     if listing["sellerId"] == buyer_id:
         raise RuleError("listingId", "不能购买自己发布的商品", OrderErrorCode.OWN_LISTING)
     if listing["status"] not in ORDERABLE:
@@ -128,39 +170,24 @@ async def _place_claimed(
             f"未完成的订单已达 {max_open_orders} 笔，请先处理已有订单",
             OrderErrorCode.TOO_MANY_OPEN_ORDERS,
         )
-    reserved = await reserve_stock(db, listing_id, quantity)
-    if reserved is None:
-        current = await db.listings.find_one({"_id": listing_id}, {"status": 1})
-        if current is None or current["status"] not in ORDERABLE:
-            raise RuleError("listingId", "该商品已下架", OrderErrorCode.NOT_AVAILABLE)
-        raise RuleError("quantity", "库存不足", OrderErrorCode.SOLD_OUT)
-    at = now()
-    order = {
-        "listingId": listing_id,
-        "sellerId": listing["sellerId"],
-        "buyerId": buyer_id,
-        "path": listing["path"],  # the listing's region: an admin's figures of its subtree
-        "title": listing["title"],
-        "unit": listing["unit"],
-        "quantity": quantity,
-        "unitPriceFen": reserved["priceFen"],
-        "totalFen": reserved["priceFen"] * quantity,
-        "note": note,
-        "status": OrderStatus.PENDING.value,
-        "history": [{"status": OrderStatus.PENDING.value, "at": at, "actorId": buyer_id}],
-        "idempotencyKey": key,
-        "fingerprint": fingerprint,
-        "createdAt": at,
-        "updatedAt": at,
+    hold = {
+        "orderId": ObjectId(),
+        "key": key,
+        "fingerprint": fingerprint[:HOLD_FINGERPRINT],
+        "priceFen": listing["priceFen"],
     }
-    try:
-        result = await db.orders.insert_one(order)
-    except BaseException:
-        await return_stock(db, listing_id, quantity)  # the reservation must not outlive a failure
-        raise
-    order["_id"] = result.inserted_id
-    await _announce(db, order)
-    return order
+    reserved = await reserve_stock(db, listing["_id"], quantity, hold)
+    if reserved is not None:
+        await _repair_if_stale(db, reserved)
+        return hold | {"quantity": quantity}
+    current = await db.listings.find_one(
+        {"_id": listing["_id"]}, {"status": 1, "holds": {"$elemMatch": {"key": key}}}
+    )
+    if (taken := hold_of(current, key)) is not None:
+        return taken
+    if current is None or current["status"] not in ORDERABLE:
+        raise RuleError("listingId", "该商品已下架", OrderErrorCode.NOT_AVAILABLE)
+    raise RuleError("quantity", "库存不足", OrderErrorCode.SOLD_OUT)
 
 
 # Who may move an order from which status to which, and whether stock goes back.
@@ -176,6 +203,12 @@ _REFUSALS = {
     OrderStatus.REJECTED: "只能拒绝待确认的订单",
     OrderStatus.CANCELLED: "卖家确认后不能取消订单",
     OrderStatus.COMPLETED: "只能完成已确认的订单",
+}
+_ALREADY = {  # a retry of a step that was done, though its answer was lost
+    OrderStatus.ACCEPTED: "订单已接受",
+    OrderStatus.REJECTED: "订单已拒绝",
+    OrderStatus.CANCELLED: "订单已取消",
+    OrderStatus.COMPLETED: "订单已完成",
 }
 _WRONG_PARTY = {
     "seller": "只有卖家可以接受或拒绝订单",
@@ -233,12 +266,101 @@ async def move_order(
         return_document=ReturnDocument.AFTER,
     )
     if moved is None:
-        raise RuleError("orderId", _REFUSALS[to], OrderErrorCode.INVALID_TRANSITION)
-    if to in _RETURNS_STOCK:
-        await return_stock(db, order["listingId"], order["quantity"])
+        # Perhaps this very step, asked again: its first attempt may have stopped between
+        # the order and the stock.
+        current = await find_order(db, order["_id"])
+        await settle_order_stock(db, current)
+        refusal = _ALREADY[to] if current["status"] == to.value else _REFUSALS[to]
+        raise RuleError("orderId", refusal, OrderErrorCode.INVALID_TRANSITION)
+    if moved.get("held"):
+        await settle_order_stock(db, moved)
+    elif to in _RETURNS_STOCK:
+        await return_unheld_stock(db, order["listingId"], order["quantity"])
     elif to is OrderStatus.COMPLETED:
         await db.listings.update_one(
             {"_id": order["listingId"]}, {"$inc": {"quantitySold": order["quantity"]}}
         )
     await _announce(db, moved)
     return moved
+
+
+async def settle_order_stock(db: Database, order: dict[str, Any]) -> None:
+    """An order that is no longer open gives its hold back to the stock (rejected,
+    cancelled) or into the sold count (completed); at most once, however often it runs."""
+    if not order.get("held") or order["status"] in OPEN_STATUSES:
+        return
+    sold = order["status"] == OrderStatus.COMPLETED.value
+    await release_stock(db, order["listingId"], order["_id"], order["quantity"], sold=sold)
+
+
+async def _repair_if_stale(db: Database, listing: dict[str, Any]) -> None:
+    """Schedules `repair_holds` for a listing that shows a hold older than any request."""
+    stale_before = now() - HOLD_GRACE
+    if any(hold_taken_at(hold) < stale_before for hold in listing.get("holds") or []):
+        await schedule(
+            db, REPAIR_KIND, f"stock-repair:{listing['_id']}", now(), {"listingId": listing["_id"]}
+        )
+
+
+async def repair_holds(db: Database, listing_id: ObjectId) -> None:
+    """Brings a listing's holds and its orders into step after requests that stopped
+    between the two (a timeout, a paused database, a killed process) and were not
+    retried. Only what is older than `HOLD_GRACE` is touched, so a request still at work
+    is never overtaken:
+
+    - a hold whose order was never stored goes back to the stock;
+    - a hold whose order is no longer open is released (or sold) as its step would have;
+    - an open order without a hold (stored after its hold was given back) takes its
+      stock again, or, none being left, is rejected.
+    """
+    listing = await db.listings.find_one({"_id": listing_id}, {"holds": 1})
+    if listing is None:
+        return
+    stale_before = now() - HOLD_GRACE
+    holds = listing.get("holds") or []
+    orders = {
+        o["_id"]: o
+        async for o in db.orders.find({"_id": {"$in": [hold["orderId"] for hold in holds]}})
+    }
+    for hold in holds:
+        order = orders.get(hold["orderId"])
+        if order is not None:
+            await settle_order_stock(db, order)
+        elif hold_taken_at(hold) < stale_before:
+            await release_stock(db, listing_id, hold["orderId"], hold["quantity"])
+    held = {hold["orderId"] for hold in holds}
+    unheld = db.orders.find(  # index orders(listingId, status)
+        {"listingId": listing_id, "status": {"$in": list(OPEN_STATUSES)}, "held": True}
+    )
+    async for order in unheld:
+        if order["_id"] not in held and order["createdAt"] < stale_before:
+            await _hold_again(db, order)
+
+
+async def _hold_again(db: Database, order: dict[str, Any]) -> None:
+    hold = {
+        "orderId": order["_id"],
+        "key": hold_key(order["buyerId"], order["idempotencyKey"]),
+        "fingerprint": order["fingerprint"][:HOLD_FINGERPRINT],
+        "priceFen": order["unitPriceFen"],
+    }
+    if await reserve_stock(db, order["listingId"], order["quantity"], hold) is not None:
+        return
+    at = now()
+    event = {"status": OrderStatus.REJECTED.value, "at": at, "actorId": None, "reason": "库存不足"}
+    rejected = await db.orders.find_one_and_update(
+        {"_id": order["_id"], "status": OrderStatus.PENDING.value},
+        {
+            "$set": {"status": OrderStatus.REJECTED.value, "updatedAt": at},
+            "$push": {"history": event},
+        },
+        return_document=ReturnDocument.AFTER,
+    )
+    if rejected is not None:
+        await _announce(db, rejected)
+    else:
+        log.error("an accepted order holds no stock", extra={"order_id": str(order["_id"])})
+
+
+async def run_stock_repair(services: JobServices, job: Document) -> None:
+    await repair_holds(services.db, job["payload"]["listingId"])

@@ -1,6 +1,7 @@
 """Consultations: slots, bookings, the call's signalling and public lectures."""
 
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, Self
 
 import strawberry
@@ -9,12 +10,14 @@ from strawberry.file_uploads import Upload
 
 from sannong.loaders.experts import (
     ConsultationById,
+    MessagesOf,
     RegisteredFor,
     RegistrantsOf,
     SlotById,
     VideoSessionById,
 )
 from sannong.rules.calls import CallSignalKind
+from sannong.rules.consultation_messages import thread_open
 from sannong.rules.consultations import (
     ConsultationStatus,
     SlotStatus,
@@ -91,6 +94,38 @@ class ConsultationEvent:
     @strawberry.field
     async def actor(self, info: strawberry.Info) -> User | None:
         return await User.load(info, self.actor_id)
+
+
+@strawberry.enum(description="Who wrote a consultation message")
+class ConsultationRole(Enum):
+    FARMER = "FARMER"
+    EXPERT = "EXPERT"
+
+
+@strawberry.type(description="A short message between the two parties of a consultation")
+class ConsultationMessage:
+    id: strawberry.ID
+    text: str = strawberry.field(description="As typed: plain text, shown as text")
+    sent_at: datetime
+    author_role: ConsultationRole
+    from_me: bool = strawberry.field(description="Whether I wrote it")
+    sender_id: strawberry.Private[Any]
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any], consultation: dict[str, Any], viewer_id: Any) -> Self:
+        by_farmer = doc["senderId"] == consultation["farmerId"]
+        return cls(
+            id=strawberry.ID(str(doc["_id"])),
+            text=doc["text"],
+            sent_at=doc["at"],
+            author_role=ConsultationRole.FARMER if by_farmer else ConsultationRole.EXPERT,
+            from_me=doc["senderId"] == viewer_id,
+            sender_id=doc["senderId"],
+        )
+
+    @strawberry.field
+    async def author(self, info: strawberry.Info) -> User | None:
+        return await User.load(info, self.sender_id)
 
 
 @strawberry.type(description="A farmer's booking of an expert's slot; seen by the two of them")
@@ -171,6 +206,18 @@ class Consultation(DocumentNode):
             )
             for e in self.doc["history"]
         ]
+
+    @strawberry.field(description="The newest 50 messages between the two parties, oldest first")
+    async def messages(self, info: strawberry.Info) -> list[ConsultationMessage]:
+        viewer = await info.context.viewer()
+        if not consultation_visible_to(viewer, self.doc):
+            return []
+        docs = await MessagesOf.of(info.context).load(self.doc["_id"])
+        return [ConsultationMessage.from_doc(d, self.doc, viewer.id) for d in docs]
+
+    @strawberry.field(description="Whether the two parties may still leave messages")
+    def messages_open(self) -> bool:
+        return thread_open(self.doc)
 
     @strawberry.field(description="From when the two parties may signal (call) each other")
     def call_opens_at(self, info: strawberry.Info) -> datetime:
@@ -304,6 +351,13 @@ class CallSignalPayload:
 
 
 @strawberry.type
+class ConsultationMessagePayload:
+    message: ConsultationMessage | None = None
+    consultation: Consultation | None = None
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
 class VideoSessionPayload:
     video_session: VideoSession | None = None
     user_errors: list[UserError] = strawberry.field(default_factory=list)
@@ -372,6 +426,16 @@ class SendCallSignalInput:
     consultation_id: relay.GlobalID
     kind: CallSignalKind
     payload: str
+
+
+@strawberry.input
+class SendConsultationMessageInput:
+    consultation_id: relay.GlobalID
+    client_id: str = strawberry.field(
+        description="Chosen by the app per message (8–64 ASCII); a retry with it stores nothing "
+        "more and returns the first"
+    )
+    text: str = strawberry.field(description="1 to 200 characters, plain text")
 
 
 @strawberry.input

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, Self
 
 import strawberry
+from strawberry import relay
 
 from sannong.types.common import UserError
 
@@ -16,6 +17,15 @@ class Notification:
     body: str
     created_at: datetime
     read: bool
+    ref_id: strawberry.Private[Any]
+
+    @strawberry.field(
+        description="The consultation a CONSULTATION_* notification is about, to open it"
+    )
+    def consultation_id(self) -> relay.GlobalID | None:
+        if not self.kind.startswith("CONSULTATION_") or self.ref_id is None:
+            return None
+        return relay.GlobalID("Consultation", str(self.ref_id))
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Self:
@@ -26,6 +36,7 @@ class Notification:
             body=doc["body"],
             created_at=doc["createdAt"],
             read=doc.get("readAt") is not None,
+            ref_id=doc.get("refId"),
         )
 
 

@@ -82,6 +82,7 @@ export const BookingFields = graphql(`
     photos { key url thumbnailUrl }
     farmer { id name phone village { id fullName } }
     rating { stars comment ratedAt }
+    ...MessageThreadFields
   }
 `)
 

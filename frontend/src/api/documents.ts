@@ -289,7 +289,7 @@ export const OrderUpdatedSubscription = graphql(`
 export const NotificationsQuery = graphql(`
   query Notifications($after: String) {
     myNotifications(first: 20, after: $after) {
-      edges { cursor node { id kind title body createdAt read } }
+      edges { cursor node { id kind title body createdAt read consultationId } }
       pageInfo { hasNextPage endCursor }
     }
   }

@@ -69,6 +69,25 @@ export const ConsultationFields = graphql(`
   }
 `)
 
+// The thread between the two parties; the booking page and the expert console show it.
+export const MessageThreadFields = graphql(`
+  fragment MessageThreadFields on Consultation {
+    id
+    messagesOpen
+    messages { id text sentAt fromMe authorRole author { id name } }
+  }
+`)
+
+export const SendConsultationMessageMutation = graphql(`
+  mutation SendConsultationMessage($input: SendConsultationMessageInput!) {
+    sendConsultationMessage(input: $input) {
+      message { id }
+      consultation { ...MessageThreadFields }
+      userErrors { field message code }
+    }
+  }
+`)
+
 export const VideoSessionFields = graphql(`
   fragment VideoSessionFields on VideoSession {
     id
@@ -212,6 +231,7 @@ export const ConsultationQuery = graphql(`
         photos { ...PhotoFields }
         question { id crop text }
         videoRoomUrl
+        ...MessageThreadFields
       }
     }
   }
@@ -250,7 +270,7 @@ export const RateConsultationMutation = graphql(`
 
 export const ConsultationUpdatedSubscription = graphql(`
   subscription ConsultationUpdated {
-    consultationUpdated { ...ConsultationFields }
+    consultationUpdated { ...ConsultationFields ...MessageThreadFields }
   }
 `)
 
