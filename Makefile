@@ -60,7 +60,7 @@ test: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
 	$(BIN)/ruff format --check sannong tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 	cd frontend && npx vue-tsc --noEmit
 	cd frontend && npx vitest run
 	cd frontend && npm run test:browser
