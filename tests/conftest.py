@@ -1,6 +1,7 @@
 """Tests run the real driver against the embedded server over the wire (in-memory engine),
 or against any MongoDB given by SANNONG_TEST_MONGODB_URI. Each test gets its own database."""
 
+import contextlib
 import io
 import logging
 import os
@@ -85,6 +86,18 @@ async def start_app(app: Starlette) -> Any:
     lifespan = app.router.lifespan_context(app)
     await lifespan.__aenter__()
     return lifespan
+
+
+@contextlib.asynccontextmanager
+async def app_client(
+    settings: Settings, mongodb_uri: str, base_url: str = "http://sannong.test"
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An app built with `settings`, started, and an ASGI client for it, until the block ends."""
+    app = create_app(settings, client=open_client(mongodb_uri, 5000))
+    lifespan = await start_app(app)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url) as http:
+        yield http
+    await lifespan.__aexit__(None, None, None)
 
 
 @pytest.fixture

@@ -7,9 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sannong.api.app import create_app
-from sannong.db.client import open_client
-from tests.conftest import settings_for_tests, start_app
+from tests.conftest import app_client, settings_for_tests
 
 INDEX = "<!doctype html><title>三农服务</title>"
 SCRIPT = "console.log('app')"
@@ -28,16 +26,9 @@ def built_app(folder: Path) -> Path:
 async def client_for(
     mongodb_uri: str, db_name: str, app_dir: Path
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings_for_tests(database=db_name, data_dir=app_dir.parent, app_dir=app_dir),
-        client=open_client(mongodb_uri, 5000),
-    )
-    lifespan = await start_app(app)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://sannong.test"
-    ) as http:
+    settings = settings_for_tests(database=db_name, data_dir=app_dir.parent, app_dir=app_dir)
+    async with app_client(settings, mongodb_uri) as http:
         yield http
-    await lifespan.__aexit__(None, None, None)
 
 
 @pytest.fixture

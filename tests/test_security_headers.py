@@ -11,9 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from sannong.api.app import create_app
-from sannong.db.client import open_client
-from tests.conftest import settings_for_tests, start_app
+from tests.conftest import app_client, settings_for_tests
 
 BOOT_STYLE = "\n      #boot { font: 18px/1.6 sans-serif; padding-top: 40vh; }\n    "
 INDEX = (
@@ -48,21 +46,11 @@ def built_app(folder: Path) -> Path:
 async def client(
     mongodb_uri: str, db_name: str, tmp_path: Path, debug: bool
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        settings_for_tests(
-            database=db_name,
-            data_dir=tmp_path,
-            app_dir=built_app(tmp_path / "dist"),
-            debug=debug,
-        ),
-        client=open_client(mongodb_uri, 5000),
+    settings = settings_for_tests(
+        database=db_name, data_dir=tmp_path, app_dir=built_app(tmp_path / "dist"), debug=debug
     )
-    lifespan = await start_app(app)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://sannong.test"
-    ) as http:
+    async with app_client(settings, mongodb_uri) as http:
         yield http
-    await lifespan.__aexit__(None, None, None)
 
 
 @pytest.fixture

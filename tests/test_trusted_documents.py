@@ -6,12 +6,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from starlette.applications import Starlette
 
-from sannong.api.app import create_app
 from sannong.api.documents import TrustedDocuments, document_id
-from sannong.db.client import open_client
-from tests.conftest import settings_for_tests, start_app
+from tests.conftest import app_client, settings_for_tests
 from tests.factories import Api, codes
 
 REGIONS = "query Regions { regions { name } }"
@@ -22,18 +19,11 @@ async def trusted_client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     manifest = tmp_path / "documents.json"
     manifest.write_text(json.dumps({document_id(REGIONS): REGIONS}))
-    app: Starlette = create_app(
-        settings_for_tests(
-            database=db_name, trusted_documents=manifest, trusted_documents_only=only
-        ),
-        client=open_client(mongodb_uri, 5000),
+    settings = settings_for_tests(
+        database=db_name, trusted_documents=manifest, trusted_documents_only=only
     )
-    lifespan = await start_app(app)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://t"
-    ) as http:
+    async with app_client(settings, mongodb_uri, base_url="http://t") as http:
         yield http
-    await lifespan.__aexit__(None, None, None)
 
 
 @pytest.fixture
