@@ -8,7 +8,8 @@ is still checked to hold two plain values before it goes into a filter.
 
 import base64
 import binascii
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,8 @@ class Page:
     has_next_page: bool
     has_previous_page: bool
     sort_key: str = "_id"
+    # Counts every document of the filter (`totalCount`): one more command, only when asked.
+    count: Callable[[], Awaitable[int]] | None = field(default=None, repr=False)
 
     def cursor(self, document: dict[str, Any]) -> str:
         """The cursor after `document`: made when asked for (signing costs, and most
@@ -86,7 +89,8 @@ async def paginate(
     after: str | None = None,
     projection: dict[str, Any] | None = None,
 ) -> Page:
-    """One `find` with limit first+1; the sort (sort_key, _id) must be backed by an index."""
+    """One `find` with limit first+1; the sort (sort_key, _id) must be backed by an index.
+    The page counts `query` (without the cursor) when its `count` is called."""
     size = page_size(first)
     direction = -1 if descending else 1
     filters: list[dict[str, Any]] = [query] if query else []
@@ -109,7 +113,13 @@ async def paginate(
     )
     documents = await collection.find(match, projection, sort=sort, limit=size + 1).to_list()
     has_next = len(documents) > size
-    return Page(documents[:size], has_next, after is not None, sort_key)
+    return Page(
+        documents[:size],
+        has_next,
+        after is not None,
+        sort_key,
+        count=lambda: collection.count_documents(query),
+    )
 
 
 def _sort_value(document: dict[str, Any], sort_key: str) -> Any:
@@ -117,3 +127,31 @@ def _sort_value(document: dict[str, Any], sort_key: str) -> Any:
     for part in sort_key.split("."):
         value = value.get(part) if isinstance(value, dict) else None
     return value
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list screen reads: a filter document and its order (sort key + `_id`,
+    backed by an index), as a visibility rule decides them."""
+
+    query: dict[str, Any]
+    sort_key: str = "_id"
+    descending: bool = True
+
+    async def page(
+        self,
+        collection: Collection,
+        *,
+        first: int | None,
+        after: str | None,
+        projection: dict[str, Any] | None = None,
+    ) -> Page:
+        return await paginate(
+            collection,
+            self.query,
+            sort_key=self.sort_key,
+            descending=self.descending,
+            first=first,
+            after=after,
+            projection=projection,
+        )

@@ -1,23 +1,17 @@
 """Weather, pest and disease warnings: admins issue them for their regions, villagers see
 the warnings of their village and of every region above it."""
 
-from typing import Any
-
 import strawberry
 from strawberry import relay
 
 from sannong.auth import ADMIN_ROLES, require_role
-from sannong.clock import now
 from sannong.context import Context
-from sannong.errors import BadUserInput
-from sannong.loaders.regions import RegionById
+from sannong.resolvers.inputs import region_path_of
 from sannong.rules import alerts as rules
 from sannong.rules.audit import AuditAction
 from sannong.rules.fanout import Pace
 from sannong.types.alerts import Alert, AlertPayload, CreateAlertInput
 from sannong.types.common import mutation, node_key
-
-MAX_ALERTS = 100  # one answer; far more than are ever in force at once
 
 
 @strawberry.type
@@ -35,31 +29,10 @@ class AlertQuery:
         context = info.context
         path: list[str] | tuple[str, ...] | None = None
         if region_id is not None:
-            region = await RegionById.of(context).load(node_key(region_id, "Region", "regionId"))
-            if region is None:
-                raise BadUserInput("地区不存在", field="regionId")
-            path = region["path"]
+            path = await region_path_of(info, region_id)
         elif (viewer := await context.viewer()) is not None:
             path = viewer.region_path
-        if path and active_only is not False:
-            at = now()
-            docs = [
-                doc
-                for doc in await rules.in_force_or_coming(context.db, path)
-                if doc["validFrom"] <= at < doc["validUntil"]
-            ][:MAX_ALERTS]
-        else:
-            query: dict[str, Any] = {}
-            if path:
-                query["regionIds"] = {"$in": list(path)}  # index alerts(regionIds, validUntil)
-            if active_only is not False:
-                at = now()
-                query["validUntil"] = {"$gt": at}
-                query["validFrom"] = {"$lte": at}
-            docs = await context.db.alerts.find(
-                query, sort=[("validUntil", -1)], limit=MAX_ALERTS
-            ).to_list()
-        docs = sorted(docs, key=lambda d: (d["severityRank"], d["validFrom"]), reverse=True)
+        docs = await rules.alerts_for(context.db, path, active_only=active_only is not False)
         return [Alert.from_doc(doc) for doc in docs]
 
 

@@ -1,15 +1,11 @@
 """Technical articles: experts and admins publish, everyone reads."""
 
-from typing import Any
-
 import strawberry
 
 from sannong.auth import Role, require_role
 from sannong.context import Context
-from sannong.errors import BadUserInput
-from sannong.loaders.regions import RegionById
+from sannong.resolvers.inputs import region_path_of
 from sannong.rules import articles as rules
-from sannong.rules.articles import ALL_REGIONS
 from sannong.types.articles import Article, ArticleFilter, ArticlePayload, PublishArticleInput
 from sannong.types.common import Connection, mutation, node_key
 
@@ -24,29 +20,19 @@ class ArticleQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Article]:
-        query: dict[str, Any] = {}
-        if filter is not None:
-            # indexes articles(<field>, publishedAt, _id) for each filter, (publishedAt, _id)
-            if filter.category is not None:
-                query["category"] = filter.category.value
-            if filter.commodity_id is not None:
-                query["commodityIds"] = node_key(filter.commodity_id, "Commodity", "commodityId")
-            if filter.region_id is not None:
-                region = await RegionById.of(info.context).load(
-                    node_key(filter.region_id, "Region", "regionId")
-                )
-                if region is None:
-                    raise BadUserInput("地区不存在", field="regionId")
-                query["regionIds"] = {"$in": [*region["path"], ALL_REGIONS]}
-        return await Connection[Article].find(
-            info.context.db.articles,
-            query,
-            Article.from_doc,
-            sort_key="publishedAt",
+        filter = filter or ArticleFilter()
+        commodity, region = filter.commodity_id, filter.region_id
+        page = await rules.browse_articles(
+            info.context.db,
+            category=None if filter.category is None else filter.category.value,
+            commodity_code=None
+            if commodity is None
+            else node_key(commodity, "Commodity", "commodityId"),
+            region_path=None if region is None else await region_path_of(info, region),
             first=first,
             after=after,
-            projection={"titleTokens": 0, "searchTokens": 0},
         )
+        return Connection[Article].from_page(page, Article.from_doc)
 
 
 @strawberry.type

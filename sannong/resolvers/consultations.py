@@ -7,15 +7,22 @@ from typing import Annotated, Any
 import strawberry
 from strawberry import relay
 
-from sannong.clock import as_utc, now
+from sannong.clock import as_utc
 from sannong.context import Context
 from sannong.integrations.events import Event, Topic
 from sannong.loaders.experts import ConsultationById
-from sannong.resolvers.market import read_uploads
-from sannong.rules import bookings, calls, consultation_messages, lectures, slots
+from sannong.resolvers.inputs import read_uploads
+from sannong.rules import (
+    bookings,
+    calls,
+    consultation_messages,
+    consultations,
+    lectures,
+    slots,
+)
 from sannong.rules.bookings import BookingDraft, BookingLimits
 from sannong.rules.consultations import consultation_visible_to, party_consultation
-from sannong.types.common import Connection, mutation, object_key
+from sannong.types.common import Connection, mutation, node_key, object_key
 from sannong.types.consultations import (
     BookConsultationInput,
     CallSignal,
@@ -39,7 +46,6 @@ from sannong.types.consultations import (
     SendCallSignalInput,
     SendConsultationMessageInput,
     SetVideoSessionReplayInput,
-    SlotStatus,
     VideoSession,
     VideoSessionPayload,
 )
@@ -62,24 +68,16 @@ class ConsultationQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ConsultationSlot]:
-        starts: dict[str, Any] = {"$gte": as_utc(from_) if from_ else now()}
-        if to is not None:
-            starts["$lt"] = as_utc(to)
-        query: dict[str, Any] = {"startsAt": starts}
-        if expert_id is not None:
-            query["expertId"] = object_key(expert_id, "Expert", "expertId")
-        if open_only is not False:
-            query["status"] = SlotStatus.OPEN.value
-        # indexes consultation_slots(status, startsAt, _id), (expertId, status, startsAt, _id)
-        return await Connection[ConsultationSlot].find(
-            info.context.db.consultation_slots,
-            query,
-            ConsultationSlot.from_doc,
-            sort_key="startsAt",
-            descending=False,
+        page = await slots.slots_between(
+            info.context.db,
+            expert_key=None if expert_id is None else node_key(expert_id, "Expert", "expertId"),
+            starts_from=as_utc(from_) if from_ else None,
+            starts_before=None if to is None else as_utc(to),
+            open_only=open_only is not False,
             first=first,
             after=after,
         )
+        return Connection[ConsultationSlot].from_page(page, ConsultationSlot.from_doc)
 
     @strawberry.field(
         description="My consultations as farmer or expert: BOOKED soonest first, others "
@@ -93,19 +91,10 @@ class ConsultationQuery:
         after: str | None = None,
     ) -> Connection[Consultation]:
         viewer = await info.context.require_viewer()
-        query: dict[str, Any] = {"parties": viewer.id}
-        if status is not None:
-            query["status"] = status.value
-        # indexes consultations(parties, startsAt, _id), (parties, status, startsAt, _id)
-        return await Connection[Consultation].find(
-            info.context.db.consultations,
-            query,
-            Consultation.from_doc,
-            sort_key="startsAt",
-            descending=status is not ConsultationStatus.BOOKED,
-            first=first,
-            after=after,
+        page = await consultations.my_consultations(
+            info.context.db, viewer, status, first=first, after=after
         )
+        return Connection[Consultation].from_page(page, Consultation.from_doc)
 
     @strawberry.field(description="Public lectures: upcoming and running soonest first, or all")
     async def video_sessions(
@@ -115,17 +104,10 @@ class ConsultationQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[VideoSession]:
-        upcoming = upcoming_only is not False
-        query: dict[str, Any] = {"endsAt": {"$gt": now()}} if upcoming else {}
-        return await Connection[VideoSession].find(  # index video_sessions(startsAt, _id)
-            info.context.db.video_sessions,
-            query,
-            VideoSession.from_doc,
-            sort_key="startsAt",
-            descending=not upcoming,
-            first=first,
-            after=after,
+        page = await lectures.browse_video_sessions(
+            info.context.db, upcoming_only=upcoming_only is not False, first=first, after=after
         )
+        return Connection[VideoSession].from_page(page, VideoSession.from_doc)
 
 
 @strawberry.type
@@ -265,8 +247,8 @@ class ConsultationMutation:
         doc = await consultation_messages.send_consultation_message(
             context.db, context.services.sms, viewer, key, input.client_id, input.text
         )
-        consultation = await context.db.consultations.find_one({"_id": key})
-        assert consultation is not None  # the rule found it
+        # Read again after the send: its counts of messages have moved.
+        consultation = await consultations.find_consultation(context.db, key)
         return ConsultationMessagePayload(
             message=ConsultationMessage.from_doc(doc, consultation, viewer.id),
             consultation=Consultation.from_doc(consultation),

@@ -1,18 +1,13 @@
 """Experts and the questions farmers ask them."""
 
-from typing import Any
-
 import strawberry
 
-from sannong.auth import Role
 from sannong.context import Context
 from sannong.db import object_id
-from sannong.errors import BadUserInput, Forbidden
 from sannong.loaders.experts import ExpertById
-from sannong.loaders.regions import RegionById
-from sannong.resolvers.market import read_uploads
+from sannong.resolvers.inputs import read_uploads, region_path_of
 from sannong.rules import experts, questions
-from sannong.rules.questions import QuestionStatus, routed_query
+from sannong.rules.questions import QuestionSearch
 from sannong.types.common import Connection, mutation, node_key, object_key
 from sannong.types.experts import Expert, ExpertPayload, Specialty, UpdateExpertProfileInput
 from sannong.types.questions import (
@@ -36,24 +31,14 @@ class ExpertQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Expert]:
-        query: dict[str, Any] = {}
-        if specialty is not None:
-            query["specialties"] = specialty.value  # index experts(specialties, _id)
-        if region_id is not None:
-            region = await RegionById.of(info.context).load(
-                node_key(region_id, "Region", "regionId")
-            )
-            if region is None:
-                raise BadUserInput("地区不存在", field="regionId")
-            query["regionIds"] = {"$in": region["path"]}  # index experts(regionIds, _id)
-        return await Connection[Expert].find(
-            info.context.db.experts,
-            query,
-            Expert.from_doc,
-            descending=False,
+        page = await experts.browse_experts(
+            info.context.db,
+            specialty,
+            None if region_id is None else await region_path_of(info, region_id),
             first=first,
             after=after,
         )
+        return Connection[Expert].from_page(page, Expert.from_doc)
 
     @strawberry.field(description="The signed-in expert's own profile; null before its first write")
     async def my_expert_profile(self, info: strawberry.Info[Context]) -> Expert | None:
@@ -72,39 +57,20 @@ class ExpertQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Question]:
-        context = info.context
         filter = filter or QuestionFilter()
-        viewer = await context.viewer()
-        query: dict[str, Any] = {}
-        if filter.specialty is not None:
-            query["specialty"] = filter.specialty.value
-        if filter.crop is not None:
-            query["crop"] = filter.crop.strip()
-        if filter.status is not None:
-            query["status"] = filter.status.value
-        sort_key, descending = "answeredAt", True  # index questions(status, answeredAt, _id)
-        if filter.mine:
-            viewer = await context.require_viewer()
-            query["askerId"] = viewer.id  # index questions(askerId, _id)
-            sort_key = "_id"
-        elif viewer is not None and viewer.role is Role.EXPERT:
-            profile = await ExpertById.of(context).load(viewer.id)
-            query = routed_query(profile) | query  # a chosen specialty replaces theirs
-            sort_key, descending = "queueRank", False  # index questions(specialty, queueRank, _id)
-        elif filter.status is QuestionStatus.UNANSWERED:
-            raise Forbidden("只有专家可以查看待回答的问题")
-        else:
-            query["status"] = QuestionStatus.ANSWERED.value
-        return await Connection[Question].find(
-            context.db.questions,
-            query,
-            Question.from_doc,
-            sort_key=sort_key,
-            descending=descending,
+        page = await questions.browse_questions(
+            info.context,
+            await info.context.viewer(),
+            QuestionSearch(
+                status=filter.status,
+                specialty=filter.specialty,
+                crop=filter.crop,
+                mine=filter.mine,
+            ),
             first=first,
             after=after,
-            projection={"searchTokens": 0},
         )
+        return Connection[Question].from_page(page, Question.from_doc)
 
 
 @strawberry.type

@@ -1,17 +1,13 @@
 """Public feedback: villagers submit and rate tickets, admins work the queue."""
 
-from typing import Any
-
 import strawberry
 from strawberry import relay
 
-from sannong.clock import now
 from sannong.context import Context
-from sannong.errors import Forbidden
-from sannong.resolvers.notices import read_files, region_path_of
+from sannong.resolvers.inputs import read_uploads, region_path_of
 from sannong.rules import feedback as rules
 from sannong.rules.audit import AuditAction
-from sannong.rules.feedback import OPEN, FeedbackDraft, FeedbackStatus
+from sannong.rules.feedback import FeedbackDraft, FeedbackSearch
 from sannong.types.common import Connection, mutation, node_key, object_key
 from sannong.types.feedback import (
     Feedback,
@@ -36,45 +32,20 @@ class FeedbackQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Feedback]:
-        context = info.context
         filter = filter or FeedbackFilter()
-        viewer = await context.viewer()
-        path = None if filter.region_id is None else await region_path_of(info, filter.region_id)
-        query: dict[str, Any] = {}
-        if filter.kind is not None:
-            query["kind"] = filter.kind.value
-        if path:
-            query["path"] = path[-1]
-        status = filter.status
-        sort: dict[str, Any] = {"sort_key": "_id", "descending": True}
-        if filter.mine:
-            query["authorId"] = (await context.require_viewer()).id  # index (authorId, _id)
-            if status is not None:
-                query["status"] = status.value
-        elif viewer is not None and viewer.is_admin and (path is None or viewer.administers(path)):
-            query["path"] = path[-1] if path else viewer.scope_path[-1]
-            if status is None or status.value in OPEN:
-                # the queue: earliest deadline first, so overdue tickets lead
-                query["status"] = {"$in": list(OPEN)} if status is None else status.value
-                sort = {"sort_key": "deadline", "descending": False}
-                if filter.overdue_only:
-                    query["deadline"] = {"$lt": now()}
-            else:
-                query["status"] = status.value
-        else:
-            if status not in (None, FeedbackStatus.RESOLVED):
-                raise Forbidden("只有本地区管理员可以查看未办结的工单")
-            query |= {"status": FeedbackStatus.RESOLVED.value, "isPublic": True}
-        # indexes feedback(path, status, deadline, _id), (path, status, _id)
-        return await Connection[Feedback].find(
-            context.db.feedback,
-            query,
-            Feedback.from_doc,
-            first=first,
-            after=after,
-            projection={"searchTokens": 0},
-            **sort,
+        viewer = await info.context.viewer()
+        region = filter.region_id
+        search = FeedbackSearch(
+            region_path=None if region is None else await region_path_of(info, region),
+            status=filter.status,
+            kind=filter.kind,
+            mine=filter.mine,
+            overdue_only=filter.overdue_only,
         )
+        page = await rules.browse_feedback(
+            info.context.db, viewer, search, first=first, after=after
+        )
+        return Connection[Feedback].from_page(page, Feedback.from_doc)
 
     @strawberry.field(
         description="Open public tickets of a village (default: the viewer's) like this text: "
@@ -128,7 +99,7 @@ class FeedbackMutation:
                 anonymous=input.anonymous,
                 public=input.is_public,
             ),
-            [data for _, data in await read_files(input.photos, max_bytes)],
+            await read_uploads(info, input.photos),
             photo_max_bytes=max_bytes,
         )
         return FeedbackPayload(feedback=Feedback.from_doc(doc))

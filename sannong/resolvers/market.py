@@ -1,21 +1,16 @@
 """Marketplace: listings, photos, browsing, orders, moderation and order updates."""
 
 from collections.abc import AsyncGenerator
-from typing import Any, cast
 
 import strawberry
-from starlette.datastructures import UploadFile
-from strawberry.file_uploads import Upload
 
 from sannong.context import Context
-from sannong.errors import BadUserInput, Forbidden
 from sannong.integrations.events import Event, Topic
-from sannong.money import MAX_FEN, yuan_to_fen
+from sannong.resolvers.inputs import read_uploads
 from sannong.rules import listings, orders
 from sannong.rules.audit import AuditAction
-from sannong.rules.listings import ListingDraft
+from sannong.rules.listings import ListingDraft, ListingSearch
 from sannong.rules.market import ListingStatus, OrderStatus, phrases_for
-from sannong.text import query_tokens
 from sannong.types.common import Connection, mutation, node_key, object_key
 from sannong.types.market import (
     AddListingPhotosInput,
@@ -40,13 +35,6 @@ from sannong.types.market import (
 )
 
 
-async def read_uploads(info: strawberry.Info[Context], uploads: list[Upload] | None) -> list[bytes]:
-    """The bytes of each upload, read no further than one byte past the size cap."""
-    cap = info.context.settings.photo_max_bytes + 1
-    # Starlette hands strawberry its UploadFile for each file part of a multipart request.
-    return [await cast(UploadFile, upload).read(cap) for upload in uploads or []]
-
-
 def _draft(input: CreateListingInput | UpdateListingInput) -> ListingDraft:
     return ListingDraft(
         commodity=input.commodity,
@@ -57,6 +45,20 @@ def _draft(input: CreateListingInput | UpdateListingInput) -> ListingDraft:
         price=input.price,
         quantity=getattr(input, "quantity", None),
         min_order=input.min_order,
+    )
+
+
+def _search(filter: ListingFilter) -> ListingSearch:
+    region, seller = filter.region_id, filter.seller_id
+    return ListingSearch(
+        status=filter.status,
+        commodity=filter.commodity,
+        category=filter.category,
+        region_code=None if region is None else node_key(region, "Region", "regionId"),
+        seller_key=None if seller is None else node_key(seller, "User", "sellerId"),
+        min_price=filter.min_price,
+        max_price=filter.max_price,
+        text=filter.text,
     )
 
 
@@ -71,52 +73,18 @@ class MarketQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[Listing]:
-        filter = filter or ListingFilter()
-        sort = sort or ListingSort.NEWEST
-        query: dict[str, Any] = {"status": filter.status.value}
-        paths: list[str] = []
-        if filter.commodity is not None:
-            query["commodity"] = filter.commodity.strip()
-        if filter.category is not None:
-            query["category"] = filter.category.value
-        if filter.region_id is not None:
-            paths.append(node_key(filter.region_id, "Region", "regionId"))
-        if filter.seller_id is not None:
-            query["sellerId"] = object_key(filter.seller_id, "User", "sellerId")
-        if filter.status is ListingStatus.HIDDEN:
-            viewer = await info.context.require_viewer()
-            if query.get("sellerId") != viewer.id:
-                if not viewer.is_admin:
-                    raise Forbidden("只有管理员可以查看被隐藏的商品")
-                paths.append(viewer.scope_path[-1])
-        if paths:
-            query["path"] = paths[0] if len(paths) == 1 else {"$all": paths}
-        prices: dict[str, int] = {}
-        for bound, value in (("$gte", filter.min_price), ("$lte", filter.max_price)):
-            if value is not None:
-                fen = yuan_to_fen(value)
-                if fen is None or not 0 <= fen < MAX_FEN:
-                    raise BadUserInput("价格范围无效", field="filter")
-                prices[bound] = fen
-        if prices:
-            query["priceFen"] = prices
-        if filter.text and (words := query_tokens(filter.text)):
-            query["searchTokens"] = {"$all": words}
-        sort_key, descending = {
-            ListingSort.NEWEST: ("_id", True),
-            ListingSort.PRICE_ASC: ("priceFen", False),
-            ListingSort.PRICE_DESC: ("priceFen", True),
-        }[sort]
-        return await Connection[Listing].find(
-            info.context.db.listings,
-            query,
-            Listing.from_doc,
-            sort_key=sort_key,
-            descending=descending,
+        search = _search(filter or ListingFilter())
+        # Only hidden listings depend on who asks: a sign-in is looked up for them alone.
+        hidden = search.status is ListingStatus.HIDDEN
+        page = await listings.browse_listings(
+            info.context.db,
+            await info.context.require_viewer() if hidden else None,
+            search,
+            sort or ListingSort.NEWEST,
             first=first,
             after=after,
-            projection={"searchTokens": 0},
         )
+        return Connection[Listing].from_page(page, Listing.from_doc)
 
     @strawberry.field(description="Ready-made phrases for a listing's description")
     def listing_phrases(self, category: ListingCategory | None = None) -> list[str]:
@@ -132,13 +100,10 @@ class MarketQuery:
         after: str | None = None,
     ) -> Connection[Order]:
         viewer = await info.context.require_viewer()
-        party = "buyerId" if role is OrderRole.BUYER else "sellerId"
-        query: dict[str, Any] = {party: viewer.id}
-        if status is not None:
-            query["status"] = status.value
-        return await Connection[Order].find(
-            info.context.db.orders, query, Order.from_doc, first=first, after=after
+        page = await orders.my_orders(
+            info.context.db, viewer, role, status, first=first, after=after
         )
+        return Connection[Order].from_page(page, Order.from_doc)
 
 
 @strawberry.type

@@ -1,25 +1,22 @@
 """Township notices: admins publish, edit and withdraw; residents read and confirm."""
 
 from collections.abc import AsyncGenerator, Iterable
-from typing import Annotated, Any, cast
+from typing import Annotated
 
 import strawberry
-from starlette.datastructures import UploadFile
 from strawberry import relay
 from strawberry.file_uploads import Upload
 from strawberry.types.nodes import SelectedField, Selection
 
-from sannong.clock import now
 from sannong.context import Context
-from sannong.errors import BadUserInput
 from sannong.integrations.events import Event, Topic
 from sannong.loaders.notices import ReceiptsByReader
-from sannong.loaders.regions import RegionById
+from sannong.resolvers.inputs import read_files, region_path_of
 from sannong.rules import notices as rules
 from sannong.rules.audit import AuditAction
 from sannong.rules.fanout import Pace
 from sannong.rules.finance import LineDraft, StatementDraft
-from sannong.rules.notices import NoticeCategory, NoticeDraft, NoticeStatus, Uploads
+from sannong.rules.notices import NoticeCategory, NoticeDraft, NoticeSearch, Uploads
 from sannong.types.common import Connection, mutation, node_key, object_key
 from sannong.types.notices import (
     AcknowledgeNoticeInput,
@@ -33,14 +30,6 @@ from sannong.types.notices import (
     VillageNoticeStats,
     WithdrawNoticeInput,
 )
-
-
-async def read_files(
-    uploads: list[Upload] | None, max_bytes: int
-) -> list[tuple[str | None, bytes]]:
-    """(file name, bytes) of each upload, read no further than one byte past the cap."""
-    files = [cast(UploadFile, upload) for upload in uploads or []]
-    return [(file.filename, await file.read(max_bytes + 1)) for file in files]
 
 
 def _statement(input: FinanceStatementInput | None) -> StatementDraft | None:
@@ -76,14 +65,6 @@ async def _uploads(info: strawberry.Info[Context], files: list[Upload] | None) -
         limit=settings.notice_attachments,
         max_bytes=settings.notice_attachment_max_bytes,
     )
-
-
-async def region_path_of(info: strawberry.Info[Context], region_id: relay.GlobalID) -> list[str]:
-    region = await RegionById.of(info.context).load(node_key(region_id, "Region", "regionId"))
-    if region is None:
-        raise BadUserInput("地区不存在", field="regionId")
-    path: list[str] = region["path"]
-    return path
 
 
 _RECEIPT_FIELDS = frozenset({"read", "acknowledged"})
@@ -127,36 +108,23 @@ class NoticeQuery:
             path = await region_path_of(info, region_id)
         elif viewer is not None:
             path = viewer.region_path
-        parts: list[dict[str, Any]] = []
-        if path:  # indexes notices(regionId, [category,] sortKey, _id), notices(path, sortKey)
-            parts.append({"path": path[-1]} if within_region else rules.addressed_to(path))
-        if category is not None:
-            parts.append({"category": category.value})
-        if not include_expired:
-            parts.append(rules.in_force(now()))
-        if unread_only:
-            reader = await context.require_viewer()
-            read = await rules.read_notice_ids(context, reader.id)
-            parts.append({"_id": {"$nin": read}, "status": NoticeStatus.PUBLISHED.value})
-        query = parts[0] if len(parts) == 1 else {"$and": parts} if parts else {}
+        search = NoticeSearch(
+            region_path=path,
+            category=category,
+            unread_only=bool(unread_only),
+            include_expired=bool(include_expired),
+            within_region=bool(within_region),
+        )
         # The reader's receipts, asked for alongside the page when its read flags are
         # selected: the flags are then answered at once (`Notice.read`), not awaited one
         # by one. The same one command as before (the loader's), only sooner.
         receipts = None
         if viewer is not None and _selects(info.selected_fields, _RECEIPT_FIELDS):
             receipts = ReceiptsByReader.of(context).load(viewer.id)
-        page = await Connection[Notice].find(
-            context.db.notices,
-            query,
-            Notice.from_doc,
-            sort_key="sortKey",
-            first=first,
-            after=after,
-            projection={"revisions": 0},
-        )
+        page = await rules.browse_notices(context, viewer, search, first=first, after=after)
         if receipts is not None:
             await receipts
-        return page
+        return Connection[Notice].from_page(page, Notice.from_doc)
 
     @strawberry.field(description="Admins: residents, readers and confirmations per village")
     async def notice_stats(

@@ -20,14 +20,8 @@ class NotificationQuery:
         self, info: strawberry.Info[Context], first: int | None = None, after: str | None = None
     ) -> Connection[Notification]:
         viewer = await info.context.require_viewer()
-        return await Connection[Notification].find(  # index notifications(userId, createdAt, _id)
-            info.context.db.notifications,
-            {"userId": viewer.id},
-            Notification.from_doc,
-            sort_key="createdAt",
-            first=first,
-            after=after,
-        )
+        page = await rules.my_notifications(info.context.db, viewer, first=first, after=after)
+        return Connection[Notification].from_page(page, Notification.from_doc)
 
 
 @strawberry.type

@@ -5,7 +5,6 @@ from strawberry import relay
 
 from sannong.context import Context
 from sannong.errors import NotFound
-from sannong.loaders.accounts import UserById
 from sannong.loaders.regions import RegionById
 from sannong.rules import people as rules
 from sannong.rules import stats
@@ -31,36 +30,26 @@ class PeopleQuery:
         context = info.context
         filter = filter or UserFilter()
         region = filter.region_id
-        query = await rules.people_query(
+        page = await rules.browse_people(
             context,
             await context.viewer(),
             region_code=None if region is None else node_key(region, "Region", "regionId"),
             role=filter.role,
             text=filter.text,
-        )
-        return await Connection[User].find(
-            context.db.users,
-            query,
-            User.from_doc,
             first=first,
             after=after,
-            projection=UserById.projection,
         )
+        return Connection[User].from_page(page, User.from_doc)
 
     @strawberry.field(description="Listings of my subtree that people reported (admins)")
     async def listing_reports(
         self, info: strawberry.Info[Context], first: int | None = None, after: str | None = None
     ) -> Connection[ReportedListing]:
         context = info.context
-        return await Connection[ReportedListing].find(
-            context.db.listings,
-            rules.reported_listings_query(await context.viewer()),
-            ReportedListing.from_doc,
-            sort_key="lastReportedAt",
-            first=first,
-            after=after,
-            projection={"searchTokens": 0},
+        page = await rules.reported_listings(
+            context.db, await context.viewer(), first=first, after=after
         )
+        return Connection[ReportedListing].from_page(page, ReportedListing.from_doc)
 
     @strawberry.field(description="Figures of my subtree or a region in it (admins)")
     async def platform_stats(

@@ -1,22 +1,17 @@
 """Commodities, markets, daily prices and farmers' price alerts."""
 
-from datetime import date, timedelta
-from typing import Any
-
 import strawberry
 from strawberry import relay
 
 from sannong.auth import Role, require_role
-from sannong.clock import today_in_china
 from sannong.context import Context
-from sannong.errors import BadUserInput, Failure, NotFound, RuleError
-from sannong.loaders.prices import CommodityById, MarketById
-from sannong.money import fen_to_yuan
+from sannong.errors import Failure, RuleError
 from sannong.rules import price_alerts
 from sannong.rules import prices as rules
 from sannong.rules.accounts import follow_commodities
 from sannong.rules.audit import AuditAction, audited
-from sannong.rules.prices import PriceRow, change_pct, daily_reports, days_before
+from sannong.rules.price_history import price_history
+from sannong.rules.prices import PriceRow
 from sannong.types.accounts import User, UserPayload
 from sannong.types.common import Connection, UserError, mutation, node_key, object_key
 from sannong.types.prices import (
@@ -26,7 +21,6 @@ from sannong.types.prices import (
     Market,
     PriceAlert,
     PriceAlertPayload,
-    PricePoint,
     PriceQuote,
     PriceSeries,
     RemovePriceAlertInput,
@@ -36,9 +30,6 @@ from sannong.types.prices import (
     SetPriceAlertInput,
 )
 
-MAX_HISTORY_DAYS = 366
-MAX_FOLLOWED = 30
-MAX_MARKETS = 500
 _ROW_FIELDS = {"commodity": "commodityId", "market": "marketId"}
 
 
@@ -53,21 +44,15 @@ class PriceQuery:
     async def commodities(
         self, info: strawberry.Info[Context], category: CommodityCategory | None = None
     ) -> list[Commodity]:
-        query = {"category": category.value} if category else {}
-        # index commodities(category, order) / commodities(order)
-        docs = await info.context.db.commodities.find(
-            query, {"searchTokens": 0}, sort=[("order", 1)]
-        ).to_list()
+        docs = await rules.commodities(info.context.db, category.value if category else None)
         return [Commodity.from_doc(doc) for doc in docs]
 
     @strawberry.field(description="Markets, or the markets in a region's subtree")
     async def markets(
         self, info: strawberry.Info[Context], region_id: relay.GlobalID | None = None
     ) -> list[Market]:
-        query = {"path": node_key(region_id, "Region", "regionId")} if region_id else {}
-        docs = await info.context.db.markets.find(  # index markets(path, _id)
-            query, sort=[("_id", 1)], limit=MAX_MARKETS
-        ).to_list()
+        region = node_key(region_id, "Region", "regionId") if region_id else None
+        docs = await rules.markets(info.context.db, region)
         return [Market.from_doc(doc) for doc in docs]
 
     @strawberry.field(
@@ -82,23 +67,16 @@ class PriceQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[PriceQuote]:
-        query: dict[str, Any] = {}
-        if commodity_ids is not None:
-            if len(commodity_ids) > 100:
-                raise BadUserInput("一次最多查询 100 个品种", field="commodityIds")
-            keys = [node_key(c, "Commodity", "commodityIds") for c in commodity_ids]
-            query["commodityId"] = {"$in": keys}  # index price_latest(commodityId, _id)
-        if region_id is not None:
-            query["path"] = node_key(region_id, "Region", "regionId")  # price_latest(path, _id)
-        return await Connection[PriceQuote].find(
-            info.context.db.price_latest,
-            query,
-            PriceQuote.from_doc,
-            sort_key="_id",
-            descending=False,
+        page = await rules.latest_prices(
+            info.context.db,
+            None
+            if commodity_ids is None
+            else [node_key(c, "Commodity", "commodityIds") for c in commodity_ids],
+            None if region_id is None else node_key(region_id, "Region", "regionId"),
             first=first,
             after=after,
         )
+        return Connection[PriceQuote].from_page(page, PriceQuote.from_doc)
 
     @strawberry.field(description="Daily low / average / high of the last `days` days (≤ 366)")
     async def price_history(
@@ -108,83 +86,13 @@ class PriceQuery:
         market_id: relay.GlobalID | None = None,
         days: int | None = 30,
     ) -> PriceSeries:
-        days = 30 if days is None else days
-        if not 1 <= days <= MAX_HISTORY_DAYS:
-            raise BadUserInput(f"天数应在 1 到 {MAX_HISTORY_DAYS} 之间", field="days")
-        context = info.context
-        commodity = await CommodityById.of(context).load(
-            node_key(commodity_id, "Commodity", "commodityId")
+        history = await price_history(
+            info.context,
+            node_key(commodity_id, "Commodity", "commodityId"),
+            None if market_id is None else node_key(market_id, "Market", "marketId"),
+            30 if days is None else days,
         )
-        if commodity is None:
-            raise NotFound("品种不存在")
-        market = None
-        if market_id is not None:
-            market = await MarketById.of(context).load(node_key(market_id, "Market", "marketId"))
-            if market is None:
-                raise NotFound("市场不存在")
-        start = (today_in_china() - timedelta(days=days - 1)).isoformat()
-        # Nine more days so the first days of the window also have a week-before price.
-        query: dict[str, Any] = {
-            "commodityId": commodity["_id"],
-            "month": {"$gte": days_before(start, 9)[:7]},
-        }
-        if market is not None:
-            query["marketId"] = market["_id"]  # index prices(commodityId, marketId, month)
-        months = await context.db.prices.find(  # else index prices(commodityId, month)
-            query, {"month": 1, "days": 1}, sort=[("month", 1)]
-        ).to_list()
-        return _series(commodity, market, _daily(months), start)
-
-
-def _daily(months: list[dict[str, Any]]) -> dict[str, tuple[int, int, int]]:
-    """(low, avg, high) per date; several markets combine to min, mean and max."""
-    by_day: dict[str, list[tuple[int, int, int]]] = {}
-    for month in months:
-        for day, prices in daily_reports(month).items():
-            by_day.setdefault(day, []).append(prices)
-    return {
-        day: (
-            min(p[0] for p in group),
-            round(sum(p[1] for p in group) / len(group)),
-            max(p[2] for p in group),
-        )
-        for day, group in by_day.items()
-    }
-
-
-def _series(
-    commodity: dict[str, Any],
-    market: dict[str, Any] | None,
-    daily: dict[str, tuple[int, int, int]],
-    start: str,
-) -> PriceSeries:
-    shown = [(day, v) for day, v in sorted(daily.items()) if day >= start]
-    change = None
-    if shown:
-        last_day, (_, last_avg, _) = shown[-1]
-        before = next(
-            (daily[d][1] for d in (days_before(last_day, n) for n in (7, 8, 9)) if d in daily),
-            None,
-        )
-        change = change_pct(last_avg, before)
-    return PriceSeries(
-        commodity=Commodity.from_doc(commodity),
-        market=Market.from_doc(market) if market else None,
-        unit=commodity["unit"],
-        points=[
-            PricePoint(
-                date=date.fromisoformat(day),
-                low=fen_to_yuan(low),
-                avg=fen_to_yuan(avg),
-                high=fen_to_yuan(high),
-            )
-            for day, (low, avg, high) in shown
-        ],
-        low=fen_to_yuan(min(v[0] for _, v in shown)) if shown else None,
-        high=fen_to_yuan(max(v[2] for _, v in shown)) if shown else None,
-        average=fen_to_yuan(round(sum(v[1] for _, v in shown) / len(shown))) if shown else None,
-        change_pct_7d=change,
-    )
+        return PriceSeries.of(history)
 
 
 @strawberry.type
@@ -192,9 +100,7 @@ class PriceAlertQuery:
     @strawberry.field(description="The signed-in person's price alerts")
     async def my_price_alerts(self, info: strawberry.Info[Context]) -> list[PriceAlert]:
         viewer = await info.context.require_viewer()
-        docs = await info.context.db.price_alerts.find(  # index price_alerts(userId, _id)
-            {"userId": viewer.id}, sort=[("_id", 1)], limit=price_alerts.MAX_ALERTS_PER_USER
-        ).to_list()
+        docs = await price_alerts.my_price_alerts(info.context.db, viewer)
         return [PriceAlert.from_doc(doc) for doc in docs]
 
 

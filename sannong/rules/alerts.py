@@ -180,3 +180,32 @@ async def announce_alert(services: JobServices, job: Document) -> datetime | Non
         purpose="alert",
         notification=notification,
     )
+
+
+# -- reading -----------------------------------------------------------------------------
+
+MAX_LISTED = 100  # one answer; far more than are ever in force at once
+
+
+async def alerts_for(
+    db: Database, path: list[str] | tuple[str, ...] | None, *, active_only: bool
+) -> list[Document]:
+    """Warnings of the region with this path and of every region above it (every
+    region's without one), in force now or (not `active_only`) at any time; the most
+    severe first, then the latest to start."""
+    at = now()
+    if path and active_only:
+        docs = [
+            doc
+            for doc in await in_force_or_coming(db, path)
+            if doc["validFrom"] <= at < doc["validUntil"]
+        ][:MAX_LISTED]
+    else:
+        query: dict[str, Any] = {}
+        if path:
+            query["regionIds"] = {"$in": list(path)}  # index alerts(regionIds, validUntil)
+        if active_only:
+            query["validUntil"] = {"$gt": at}
+            query["validFrom"] = {"$lte": at}
+        docs = await db.alerts.find(query, sort=[("validUntil", -1)], limit=MAX_LISTED).to_list()
+    return sorted(docs, key=lambda d: (d["severityRank"], d["validFrom"]), reverse=True)

@@ -15,6 +15,7 @@ import nh3
 from sannong.auth import Role, Viewer, require_admin_of
 from sannong.clock import now
 from sannong.db import Database
+from sannong.db.pagination import Page, paginate
 from sannong.errors import InputErrorCode
 from sannong.loaders import HasLoaders
 from sannong.loaders.prices import CommodityById
@@ -186,3 +187,35 @@ async def _regions(context: HasLoaders, codes: list[str], checks: Checks) -> lis
         *(region_of_input(context, code, checks, "regionIds") for code in codes)
     )
     return [r for r in regions if r is not None]
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+async def browse_articles(
+    db: Database,
+    *,
+    category: str | None,
+    commodity_code: str | None,
+    region_path: list[str] | None,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """Articles, newest first: of a category (a value of the API's enum), about a
+    commodity, for a region (those for it, the regions above it and everywhere)."""
+    query: dict[str, Any] = {}
+    # indexes articles(<field>, publishedAt, _id) for each filter, (publishedAt, _id)
+    if category is not None:
+        query["category"] = category
+    if commodity_code is not None:
+        query["commodityIds"] = commodity_code
+    if region_path is not None:
+        query["regionIds"] = {"$in": [*region_path, ALL_REGIONS]}
+    return await paginate(
+        db.articles,
+        query,
+        sort_key="publishedAt",
+        first=first,
+        after=after,
+        projection={"titleTokens": 0, "searchTokens": 0},
+    )

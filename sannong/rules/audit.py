@@ -25,6 +25,7 @@ from pymongo.errors import PyMongoError
 from sannong.auth import Viewer
 from sannong.clock import now
 from sannong.db import Database
+from sannong.db.pagination import Page, paginate
 from sannong.errors import Forbidden, RuleError
 
 log = logging.getLogger("sannong.audit")
@@ -188,3 +189,23 @@ def audit_scope(viewer: Viewer, region_path: list[str] | None) -> str:
     if not viewer.administers(region_path):
         raise Forbidden("该地区不在您的管理范围内")
     return region_path[-1]
+
+
+async def audit_log(
+    db: Database,
+    viewer: Viewer,
+    region_path: list[str] | None,
+    action: AuditAction | None,
+    outcome: AuditOutcome | None,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """An admin's page of the log of a region it administers (default its own), newest first."""
+    query: dict[str, Any] = {"path": audit_scope(viewer, region_path)}
+    if action is not None:
+        query["action"] = action.value
+    if outcome is not None:
+        query["outcome"] = outcome.value
+    # indexes audit_log(path, [action | outcome,] _id)
+    return await paginate(db.audit_log, query, first=first, after=after)

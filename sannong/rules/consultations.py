@@ -22,6 +22,7 @@ from bson import ObjectId
 from sannong.auth import Viewer
 from sannong.clock import CHINA, now
 from sannong.db import Database, Document
+from sannong.db.pagination import Page, paginate
 from sannong.errors import Forbidden, NotFound
 from sannong.integrations.events import Topic, publish
 from sannong.integrations.jobs import JobServices, schedule, unschedule
@@ -203,4 +204,31 @@ async def send_consultation_reminder(services: JobServices, job: Document) -> No
         "请提前打开三农 App 等候。",
         key=job["_id"],
         ref_id=consultation["_id"],
+    )
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+async def my_consultations(
+    db: Database,
+    viewer: Viewer,
+    status: ConsultationStatus | None,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """The viewer's consultations as farmer or expert: BOOKED soonest first, others
+    latest first."""
+    query: dict[str, Any] = {"parties": viewer.id}
+    if status is not None:
+        query["status"] = status.value
+    # indexes consultations(parties, startsAt, _id), (parties, status, startsAt, _id)
+    return await paginate(
+        db.consultations,
+        query,
+        sort_key="startsAt",
+        descending=status is not ConsultationStatus.BOOKED,
+        first=first,
+        after=after,
     )

@@ -15,6 +15,7 @@ from pymongo import ReturnDocument
 from sannong.auth import Role, Viewer, require_role
 from sannong.clock import now
 from sannong.db import Database
+from sannong.db.pagination import Page, paginate
 from sannong.errors import InputErrorCode, NotFound
 from sannong.loaders import HasLoaders
 from sannong.rules.reference import changed
@@ -149,3 +150,23 @@ async def find_expert(db: Database, expert_id: ObjectId) -> dict[str, Any]:
     if doc is None:
         raise NotFound("专家不存在", field="expertId")
     return doc
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+async def browse_experts(
+    db: Database,
+    specialty: Specialty | None,
+    region_path: list[str] | None,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """Experts of a specialty and serving a region (or a region above it), by `_id`."""
+    query: dict[str, Any] = {}
+    if specialty is not None:
+        query["specialties"] = specialty.value  # index experts(specialties, _id)
+    if region_path is not None:
+        query["regionIds"] = {"$in": region_path}  # index experts(regionIds, _id)
+    return await paginate(db.experts, query, descending=False, first=first, after=after)

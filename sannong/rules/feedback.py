@@ -30,7 +30,15 @@ from sannong import throttle
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import CHINA, now
 from sannong.db import Database
-from sannong.errors import InputErrorCode, NotFound, RateLimited, RuleError
+from sannong.db.pagination import ListQuery, Page
+from sannong.errors import (
+    Forbidden,
+    InputErrorCode,
+    NotFound,
+    RateLimited,
+    RuleError,
+    Unauthenticated,
+)
 from sannong.loaders import HasLoaders
 from sannong.media import PhotoStore, store_photos
 from sannong.rules import audit
@@ -371,3 +379,70 @@ async def similar_feedback(
         reverse=True,
     )
     return ranked[: min(limit, MAX_SIMILAR)]
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackSearch:
+    """The feedback screen's filter, its region already looked up (root-first codes)."""
+
+    region_path: list[str] | None = None
+    status: FeedbackStatus | None = None
+    kind: FeedbackKind | None = None
+    mine: bool = False
+    overdue_only: bool = False
+
+
+def feedback_list_visible_to(viewer: Viewer | None, search: FeedbackSearch) -> ListQuery:
+    """Which tickets `viewer` lists with `search`: `mine`, the viewer's own; an admin of
+    the region, its queue (open ones by deadline, so overdue ones lead) or its closed
+    tickets; everyone else, resolved public tickets. Values only from the checked search
+    and from constants: no operator comes from the input."""
+    path = search.region_path
+    query: dict[str, Any] = {}
+    if search.kind is not None:
+        query["kind"] = search.kind.value
+    if path:
+        query["path"] = path[-1]
+    if search.mine:
+        if viewer is None:
+            raise Unauthenticated()
+        query["authorId"] = viewer.id  # index (authorId, _id)
+        if search.status is not None:
+            query["status"] = search.status.value
+        return ListQuery(query)
+    if viewer is not None and viewer.is_admin and (path is None or viewer.administers(path)):
+        query["path"] = path[-1] if path else viewer.scope_path[-1]
+        return _queue(query, search)
+    if search.status not in (None, FeedbackStatus.RESOLVED):
+        raise Forbidden("只有本地区管理员可以查看未办结的工单")
+    return ListQuery(query | {"status": FeedbackStatus.RESOLVED.value, "isPublic": True})
+
+
+def _queue(query: dict[str, Any], search: FeedbackSearch) -> ListQuery:
+    """An admin's tickets of a region: open ones earliest deadline first, so overdue
+    ones lead; closed ones newest first."""
+    status = search.status
+    if status is not None and status.value not in OPEN:
+        return ListQuery(query | {"status": status.value})
+    query["status"] = {"$in": list(OPEN)} if status is None else status.value
+    if search.overdue_only:
+        query["deadline"] = {"$lt": now()}
+    return ListQuery(query, sort_key="deadline", descending=False)
+
+
+async def browse_feedback(
+    db: Database,
+    viewer: Viewer | None,
+    search: FeedbackSearch,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """One page of the tickets `viewer` may list with `search`."""
+    # indexes feedback(path, status, deadline, _id), (path, status, _id)
+    return await feedback_list_visible_to(viewer, search).page(
+        db.feedback, first=first, after=after, projection={"searchTokens": 0}
+    )

@@ -12,6 +12,7 @@ reminded (SMS and inbox) 30 minutes before the start by one keyed job per lectur
 import contextlib
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
 from bson import ObjectId
@@ -21,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from sannong.auth import Role, Viewer, require_role
 from sannong.clock import now
 from sannong.db import Database, Document
+from sannong.db.pagination import Page, paginate
 from sannong.errors import Forbidden, InputErrorCode, NotFound, RuleError
 from sannong.integrations.jobs import JobServices, schedule
 from sannong.rules.consultations import when
@@ -264,4 +266,22 @@ async def send_lecture_reminder(services: JobServices, job: Document) -> None:
         text=f"您报名的讲座“{lecture['title']}”将于{when(lecture['startsAt'])}开始。",
         key=job["_id"],
         ref_id=lecture["_id"],
+    )
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+async def browse_video_sessions(
+    db: Database, *, upcoming_only: bool, first: int | None, after: str | None
+) -> Page:
+    """Lectures not over yet, soonest first; or all, latest first."""
+    query: dict[str, Any] = {"endsAt": {"$gt": now()}} if upcoming_only else {}
+    return await paginate(  # index video_sessions(startsAt, _id)
+        db.video_sessions,
+        query,
+        sort_key="startsAt",
+        descending=not upcoming_only,
+        first=first,
+        after=after,
     )

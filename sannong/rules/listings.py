@@ -3,6 +3,7 @@ those live in `rules.market`)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from bson import ObjectId
@@ -11,11 +12,12 @@ from pymongo.errors import DuplicateKeyError
 
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import now
-from sannong.db import Database
-from sannong.errors import Forbidden, NotFound, RuleError
+from sannong.db import Database, object_id
+from sannong.db.pagination import Page, paginate
+from sannong.errors import BadUserInput, Forbidden, NotFound, RuleError, Unauthenticated
 from sannong.loaders import HasLoaders
 from sannong.media import PhotoErrorCode, PhotoStore, store_photos
-from sannong.money import MAX_PRICE_FEN, yuan_to_fen
+from sannong.money import MAX_FEN, MAX_PRICE_FEN, yuan_to_fen
 from sannong.rules import audit
 from sannong.rules.market import (
     MAX_QUANTITY,
@@ -26,7 +28,7 @@ from sannong.rules.market import (
     settle_status,
 )
 from sannong.rules.regions import RegionLevel, region_of_input
-from sannong.text import tokens
+from sannong.text import query_tokens, tokens
 from sannong.validation import Checks
 
 # The app's limits (frontend/src/limits.ts) are these numbers.
@@ -318,3 +320,93 @@ async def moderate_listing(
         await settle_status(db, listing["_id"])
         moved = await _current(db, listing["_id"])
     return moved
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+class ListingSort(Enum):
+    NEWEST = "NEWEST"
+    PRICE_ASC = "PRICE_ASC"
+    PRICE_DESC = "PRICE_DESC"
+
+
+# (sort key, descending) of each order, backed by the listings' indexes ending in it
+_SORTS = {
+    ListingSort.NEWEST: ("_id", True),
+    ListingSort.PRICE_ASC: ("priceFen", False),
+    ListingSort.PRICE_DESC: ("priceFen", True),
+}
+
+
+@dataclass(frozen=True)
+class ListingSearch:
+    """The browse screen's filter, its IDs already turned into keys."""
+
+    status: ListingStatus = ListingStatus.ACTIVE
+    commodity: str | None = None
+    category: ListingCategory | None = None
+    region_code: str | None = None
+    seller_key: str | None = None  # a malformed key names nobody: the page is empty
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    text: str | None = None
+
+
+def listings_visible_to(viewer: Viewer | None, search: ListingSearch) -> dict[str, Any]:
+    """The filter of the listings `viewer` may browse with `search`: hidden ones only to
+    their seller and to admins (then inside their region). Values only from the checked
+    search and from constants: no operator comes from the input."""
+    query: dict[str, Any] = {"status": search.status.value}
+    paths: list[str] = []
+    if search.commodity is not None:
+        query["commodity"] = search.commodity.strip()
+    if search.category is not None:
+        query["category"] = search.category.value
+    if search.region_code is not None:
+        paths.append(search.region_code)
+    if search.seller_key is not None:
+        query["sellerId"] = object_id(search.seller_key)
+    if search.status is ListingStatus.HIDDEN:
+        if viewer is None:
+            raise Unauthenticated()
+        if query.get("sellerId") != viewer.id:
+            if not viewer.is_admin:
+                raise Forbidden("只有管理员可以查看被隐藏的商品")
+            paths.append(viewer.scope_path[-1])
+    if paths:
+        query["path"] = paths[0] if len(paths) == 1 else {"$all": paths}
+    prices: dict[str, int] = {}
+    for bound, value in (("$gte", search.min_price), ("$lte", search.max_price)):
+        if value is not None:
+            fen = yuan_to_fen(value)
+            if fen is None or not 0 <= fen < MAX_FEN:
+                raise BadUserInput("价格范围无效", field="filter")
+            prices[bound] = fen
+    if prices:
+        query["priceFen"] = prices
+    if search.text and (words := query_tokens(search.text)):
+        query["searchTokens"] = {"$all": words}
+    return query
+
+
+async def browse_listings(
+    db: Database,
+    viewer: Viewer | None,
+    search: ListingSearch,
+    sort: ListingSort,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """One page of the listings `viewer` may see with `search`, in the order asked."""
+    sort_key, descending = _SORTS[sort]
+    return await paginate(
+        db.listings,
+        listings_visible_to(viewer, search),
+        sort_key=sort_key,
+        descending=descending,
+        first=first,
+        after=after,
+        projection={"searchTokens": 0},
+    )

@@ -59,6 +59,11 @@ class OrderStatus(Enum):
     COMPLETED = "COMPLETED"
 
 
+class OrderRole(Enum):
+    BUYER = "BUYER"
+    SELLER = "SELLER"
+
+
 class ListingErrorCode(StrEnum):
     SOLD_OUT = "SOLD_OUT"
     NOT_AVAILABLE = "NOT_AVAILABLE"

@@ -25,6 +25,7 @@ from pymongo.errors import DuplicateKeyError
 from sannong.auth import ADMIN_ROLES, Viewer, require_admin_of, require_role
 from sannong.clock import as_utc, now
 from sannong.db import Database, Document
+from sannong.db.pagination import Page, paginate
 from sannong.errors import InputErrorCode, NotFound, RuleError, Unauthenticated
 from sannong.integrations.events import Topic, publish
 from sannong.integrations.jobs import JobServices
@@ -551,4 +552,60 @@ async def send_notice_sms(services: JobServices, job: Document) -> datetime | No
         key=f"notice:{notice['_id']}",
         sms_text=notice_sms_text(notice, region["name"] if region else ""),
         purpose="notice",
+    )
+
+
+# -- the notices screen ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NoticeSearch:
+    """The notices screen's filter, its region already looked up (root-first codes)."""
+
+    region_path: list[str] | tuple[str, ...] | None = None
+    category: NoticeCategory | None = None
+    unread_only: bool = False
+    include_expired: bool = False
+    within_region: bool = False  # every notice addressed to the region or inside it
+
+
+async def notices_visible_to(
+    context: HasLoaders, viewer: Viewer | None, search: NoticeSearch
+) -> dict[str, Any]:
+    """The filter of the notices screen: those a resident of the region receives (its
+    own and those above it; or, `within_region`, those inside it), of a category, in
+    force, not opened yet. Values only from the checked search, the viewer's receipts
+    and constants: no operator comes from the input."""
+    path = search.region_path
+    parts: list[dict[str, Any]] = []
+    if path:  # indexes notices(regionId, [category,] sortKey, _id), notices(path, sortKey)
+        parts.append({"path": path[-1]} if search.within_region else addressed_to(path))
+    if search.category is not None:
+        parts.append({"category": search.category.value})
+    if not search.include_expired:
+        parts.append(in_force(now()))
+    if search.unread_only:
+        if viewer is None:
+            raise Unauthenticated()
+        read = await read_notice_ids(context, viewer.id)
+        parts.append({"_id": {"$nin": read}, "status": NoticeStatus.PUBLISHED.value})
+    return parts[0] if len(parts) == 1 else {"$and": parts} if parts else {}
+
+
+async def browse_notices(
+    context: HasLoaders,
+    viewer: Viewer | None,
+    search: NoticeSearch,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """One page of the notices screen, pinned first, then newest (`sortKey`)."""
+    return await paginate(
+        context.db.notices,
+        await notices_visible_to(context, viewer, search),
+        sort_key="sortKey",
+        first=first,
+        after=after,
+        projection={"revisions": 0},
     )

@@ -8,6 +8,7 @@ from pymongo.errors import DuplicateKeyError
 from sannong.auth import Viewer
 from sannong.clock import now
 from sannong.db import Database
+from sannong.db.pagination import Page, paginate
 from sannong.errors import InputErrorCode, RuleError
 from sannong.integrations.sms import SmsProvider
 
@@ -83,3 +84,12 @@ async def tell(
     for person in phones:
         sms_key = None if key is None else f"{key}:{person['_id']}"
         await sms.send(person["phone"], f"【三农】{text}", purpose=kind.lower(), key=sms_key)
+
+
+async def my_notifications(
+    db: Database, viewer: Viewer, *, first: int | None, after: str | None
+) -> Page:
+    """The viewer's notifications, newest first."""
+    return await paginate(  # index notifications(userId, createdAt, _id)
+        db.notifications, {"userId": viewer.id}, sort_key="createdAt", first=first, after=after
+    )

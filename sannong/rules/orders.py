@@ -14,8 +14,10 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from sannong.auth import Viewer
 from sannong.clock import now
 from sannong.db import Database, Document
+from sannong.db.pagination import Page, paginate
 from sannong.errors import Conflict, Forbidden, InputErrorCode, NotFound, RuleError
 from sannong.integrations.events import Topic, publish
 from sannong.integrations.jobs import JobServices, schedule
@@ -25,6 +27,7 @@ from sannong.rules.market import (
     OPEN_STATUSES,
     ORDERABLE,
     OrderErrorCode,
+    OrderRole,
     OrderStatus,
     hold_key,
     hold_of,
@@ -364,3 +367,23 @@ async def _hold_again(db: Database, order: dict[str, Any]) -> None:
 
 async def run_stock_repair(services: JobServices, job: Document) -> None:
     await repair_holds(services.db, job["payload"]["listingId"])
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+async def my_orders(
+    db: Database,
+    viewer: Viewer,
+    role: OrderRole,
+    status: OrderStatus | None,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """The orders `viewer` placed (BUYER) or received (SELLER), newest first."""
+    party = "buyerId" if role is OrderRole.BUYER else "sellerId"
+    query: dict[str, Any] = {party: viewer.id}  # indexes orders(<party>, [status,] _id)
+    if status is not None:
+        query["status"] = status.value
+    return await paginate(db.orders, query, first=first, after=after)

@@ -4,8 +4,11 @@ import re
 from typing import Any
 
 from sannong.auth import ADMIN_ROLES, Role, Viewer, require_role
+from sannong.db import Database
+from sannong.db.pagination import Page, paginate
 from sannong.errors import BadUserInput, Forbidden
 from sannong.loaders import HasLoaders
+from sannong.loaders.accounts import UserById
 from sannong.rules.regions import region_of_input
 from sannong.validation import Checks
 
@@ -51,3 +54,34 @@ def reported_listings_query(viewer: Viewer | None) -> dict[str, Any]:
     admin = require_role(viewer, *ADMIN_ROLES)
     # index listings(path, lastReportedAt, _id)
     return {"path": admin.scope_path[-1], "reportCount": {"$gt": 0}}
+
+
+async def browse_people(
+    context: HasLoaders,
+    viewer: Viewer | None,
+    *,
+    region_code: str | None,
+    role: Role | None,
+    text: str | None,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """One page of `users(filter)`, newest first, as the user loader reads people."""
+    query = await people_query(context, viewer, region_code=region_code, role=role, text=text)
+    return await paginate(
+        context.db.users, query, first=first, after=after, projection=UserById.projection
+    )
+
+
+async def reported_listings(
+    db: Database, viewer: Viewer | None, *, first: int | None, after: str | None
+) -> Page:
+    """One page of the listings of the admin's subtree that someone reported."""
+    return await paginate(
+        db.listings,
+        reported_listings_query(viewer),
+        sort_key="lastReportedAt",
+        first=first,
+        after=after,
+        projection={"searchTokens": 0},
+    )

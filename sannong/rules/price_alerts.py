@@ -127,3 +127,10 @@ async def _announce(
 def price_alert_visible_to(viewer: Viewer | None, doc: dict[str, Any]) -> bool:
     """A price alert is private to its owner."""
     return viewer is not None and viewer.id == doc["userId"]
+
+
+async def my_price_alerts(db: Database, viewer: Viewer) -> list[dict[str, Any]]:
+    """The viewer's price alerts, oldest first (there are at most MAX_ALERTS_PER_USER)."""
+    return await db.price_alerts.find(  # index price_alerts(userId, _id)
+        {"userId": viewer.id}, sort=[("_id", 1)], limit=MAX_ALERTS_PER_USER
+    ).to_list()

@@ -26,8 +26,9 @@ from pymongo.errors import BulkWriteError
 
 from sannong.auth import Viewer
 from sannong.clock import now, today_in_china
-from sannong.db import Database
-from sannong.errors import Forbidden, InputErrorCode, RuleError
+from sannong.db import Database, Document
+from sannong.db.pagination import Page, paginate
+from sannong.errors import BadUserInput, Forbidden, InputErrorCode, RuleError
 from sannong.integrations.sms import SmsProvider
 from sannong.loaders import HasLoaders
 from sannong.loaders.prices import CommodityById, MarketById
@@ -516,3 +517,49 @@ async def remove_price_alert(db: Database, owner: Viewer, alert_id: ObjectId | N
     deleted = await db.price_alerts.delete_one({"_id": alert_id, "userId": owner.id})
     if alert_id is None or deleted.deleted_count == 0:
         raise RuleError("id", "价格提醒不存在", InputErrorCode.NOT_FOUND)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+MAX_MARKETS = 500  # one answer never carries more markets than this
+MAX_LATEST_COMMODITIES = 100
+
+
+async def commodities(db: Database, category: str | None) -> list[Document]:
+    """Every commodity in the catalogue's order (grain first), or those of one category
+    (a value of the API's enum)."""
+    query = {"category": category} if category else {}
+    # index commodities(category, order) / commodities(order)
+    return await db.commodities.find(query, {"searchTokens": 0}, sort=[("order", 1)]).to_list()
+
+
+async def markets(db: Database, region_code: str | None) -> list[Document]:
+    """Markets, or those in a region's subtree, by code."""
+    query = {"path": region_code} if region_code else {}
+    return await db.markets.find(  # index markets(path, _id)
+        query, sort=[("_id", 1)], limit=MAX_MARKETS
+    ).to_list()
+
+
+async def latest_prices(
+    db: Database,
+    commodity_codes: list[str] | None,
+    region_code: str | None,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """The newest quote of every commodity × market, by commodity: of these commodities
+    only, at markets in a region's subtree."""
+    query: dict[str, Any] = {}
+    if commodity_codes is not None:
+        if len(commodity_codes) > MAX_LATEST_COMMODITIES:
+            raise BadUserInput(
+                f"一次最多查询 {MAX_LATEST_COMMODITIES} 个品种", field="commodityIds"
+            )
+        query["commodityId"] = {"$in": commodity_codes}  # index price_latest(commodityId, _id)
+    if region_code is not None:
+        query["path"] = region_code  # index price_latest(path, _id)
+    return await paginate(
+        db.price_latest, query, sort_key="_id", descending=False, first=first, after=after
+    )

@@ -7,6 +7,7 @@ questions are public and searchable (jieba tokens of crop, question and answers)
 shown without the asker, so the next farmer finds the answer without asking.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum, StrEnum
 from typing import Any
@@ -17,8 +18,10 @@ from pymongo import ReturnDocument
 from sannong.auth import Role, Viewer, require_role
 from sannong.clock import now
 from sannong.db import Database, Document
-from sannong.errors import Forbidden, NotFound, RuleError
+from sannong.db.pagination import ListQuery, Page
+from sannong.errors import Forbidden, NotFound, RuleError, Unauthenticated
 from sannong.loaders import HasLoaders
+from sannong.loaders.experts import ExpertById
 from sannong.media import PhotoStore, store_photos
 from sannong.rules.experts import Specialty
 from sannong.rules.notifications import notify
@@ -225,3 +228,58 @@ def routed_query(profile: Document | None) -> dict[str, Any]:
         "specialty": {"$in": profile["specialties"]},
         "path": {"$in": profile["regionIds"]},
     }
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionSearch:
+    status: QuestionStatus | None = None
+    specialty: Specialty | None = None
+    crop: str | None = None
+    mine: bool = False
+
+
+def questions_visible_to(
+    viewer: Viewer | None, search: QuestionSearch, profile: Document | None
+) -> ListQuery:
+    """Which questions `viewer` lists with `search`: `mine`, the ones the viewer asked;
+    an expert (`profile`, None before its first write), those routed to them, unanswered
+    first; everyone else, answered ones, newest answer first. Values only from the
+    checked search, the profile and constants: no operator comes from the input."""
+    query: dict[str, Any] = {}
+    if search.specialty is not None:
+        query["specialty"] = search.specialty.value
+    if search.crop is not None:
+        query["crop"] = search.crop.strip()
+    if search.status is not None:
+        query["status"] = search.status.value
+    if search.mine:
+        if viewer is None:
+            raise Unauthenticated()
+        return ListQuery(query | {"askerId": viewer.id})  # index questions(askerId, _id)
+    if viewer is not None and viewer.role is Role.EXPERT:
+        # a chosen specialty replaces theirs; index questions(specialty, queueRank, _id)
+        return ListQuery(routed_query(profile) | query, sort_key="queueRank", descending=False)
+    if search.status is QuestionStatus.UNANSWERED:
+        raise Forbidden("只有专家可以查看待回答的问题")
+    query["status"] = QuestionStatus.ANSWERED.value
+    return ListQuery(query, sort_key="answeredAt")  # index questions(status, answeredAt, _id)
+
+
+async def browse_questions(
+    context: HasLoaders,
+    viewer: Viewer | None,
+    search: QuestionSearch,
+    *,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """One page of the questions `viewer` may list with `search`."""
+    profile = None
+    if not search.mine and viewer is not None and viewer.role is Role.EXPERT:
+        profile = await ExpertById.of(context).load(viewer.id)
+    return await questions_visible_to(viewer, search, profile).page(
+        context.db.questions, first=first, after=after, projection={"searchTokens": 0}
+    )

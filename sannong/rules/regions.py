@@ -21,7 +21,7 @@ from typing import Any
 from pymongo.errors import DuplicateKeyError
 
 from sannong.auth import Viewer, require_admin_of
-from sannong.db import Database
+from sannong.db import Database, Document
 from sannong.errors import RuleError
 from sannong.loaders import HasLoaders
 from sannong.loaders.regions import RegionById
@@ -219,3 +219,28 @@ async def rename_region(
     audit.concerns(region["path"], "Region", region["_id"], detail=f"{region['name']} → {name}")
     await changed(db, "regions", [region["_id"]])
     return region | {"name": name}
+
+
+# -- reading -----------------------------------------------------------------------------
+
+MAX_REGIONS = 1000  # one answer never carries more regions than this
+
+
+async def regions(
+    db: Database, parent_code: str | None, level: RegionLevel | None
+) -> list[Document]:
+    """Children of a region; with `level`, every region of that level (in the subtree of
+    `parent_code` if given); with neither, the provinces. By code."""
+    query: dict[str, Any] = {}
+    if parent_code is not None:
+        # index regions(path, _id) for a subtree, regions(parentId, _id) for children
+        query = (
+            {"path": parent_code, "_id": {"$ne": parent_code}}
+            if level
+            else {"parentId": parent_code}
+        )
+    if level is not None:
+        query["level"] = level.value
+    elif parent_code is None:
+        query["level"] = RegionLevel.PROVINCE.value
+    return await db.regions.find(query, sort=[("_id", 1)], limit=MAX_REGIONS).to_list()

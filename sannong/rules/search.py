@@ -4,14 +4,37 @@
 Each searchable kind adds one function returning `(score, document)` pairs.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
-from sannong.db import Database
-from sannong.text import count_matches, tokens
+from sannong.db import Database, Document
+from sannong.errors import BadUserInput
+from sannong.money import yuan_text
+from sannong.text import count_matches, query_tokens, tokens
 
 # A title match outweighs every possible body match (queries have at most 12 tokens).
 TITLE_WEIGHT = 16
 CANDIDATES = 500  # the most recent matching documents that are ranked
+MAX_TEXT = 100
+MAX_HITS = 50
+
+
+class SearchKind(Enum):
+    ARTICLE = "ARTICLE"
+    COMMODITY = "COMMODITY"
+    LISTING = "LISTING"
+    QUESTION = "QUESTION"  # answered questions, without who asked
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: SearchKind
+    title: str
+    snippet: str
+    score: int
+    document: Document
 
 
 def focused(query: list[str]) -> list[str]:
@@ -90,3 +113,50 @@ async def search_questions(
 
     ranked = sorted(candidates, key=lambda d: (question_score(d), d["answeredAt"]), reverse=True)
     return [(question_score(d), d) for d in ranked[:limit]]
+
+
+async def search(
+    db: Database, text: str, kinds: Iterable[SearchKind] | None, first: int
+) -> list[Hit]:
+    """The best `first` hits of every kind asked for (default all), best first; of equal
+    scores, the kinds in their order."""
+    if not 1 <= first <= MAX_HITS:
+        raise BadUserInput(f"first 应在 1 到 {MAX_HITS} 之间", field="first")
+    if len(text) > MAX_TEXT:
+        raise BadUserInput(f"搜索内容不能超过 {MAX_TEXT} 个字", field="text")
+    query = focused(query_tokens(text))
+    if not query:
+        return []
+    wanted = set(kinds or SearchKind)
+    hits: list[Hit] = []
+    if SearchKind.ARTICLE in wanted:
+        hits += [
+            Hit(SearchKind.ARTICLE, doc["title"], doc["summary"], score, doc)
+            for score, doc in await search_articles(db, query, first)
+        ]
+    if SearchKind.COMMODITY in wanted:
+        hits += [
+            Hit(SearchKind.COMMODITY, doc["name"], "、".join(doc.get("aliases", [])), score, doc)
+            for score, doc in await search_commodities(db, query, first)
+        ]
+    if SearchKind.LISTING in wanted:
+        hits += [
+            Hit(SearchKind.LISTING, doc["title"], _listing_snippet(doc), score, doc)
+            for score, doc in await search_listings(db, query, first)
+        ]
+    if SearchKind.QUESTION in wanted:
+        hits += [
+            Hit(SearchKind.QUESTION, f"{doc['crop']}：{doc['text'][:40]}", _answer(doc), score, doc)
+            for score, doc in await search_questions(db, query, first)
+        ]
+    hits.sort(key=lambda hit: hit.score, reverse=True)  # stable: kinds keep their order
+    return hits[:first]
+
+
+def _listing_snippet(doc: Document) -> str:
+    return f"{doc['commodity']} {yuan_text(doc['priceFen'], doc['unit'])}"
+
+
+def _answer(question: Document) -> str:
+    """The start of a question's first answer."""
+    return question["answers"][0]["text"][:80] if question["answers"] else ""

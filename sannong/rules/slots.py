@@ -19,8 +19,9 @@ from pymongo import ReturnDocument
 
 from sannong.auth import Role, Viewer, require_role
 from sannong.clock import now
-from sannong.db import Database, Document
+from sannong.db import Database, Document, object_id
 from sannong.db.locks import serialized
+from sannong.db.pagination import Page, paginate
 from sannong.errors import Forbidden, InputErrorCode, NotFound, RuleError
 from sannong.integrations.sms import SmsProvider
 from sannong.rules.consultations import (
@@ -207,3 +208,37 @@ async def _cancel_booking_of_slot(
         ref_id=consultation["_id"],
     )
     await announce(db, consultation)
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+async def slots_between(
+    db: Database,
+    *,
+    expert_key: str | None,
+    starts_from: datetime | None,
+    starts_before: datetime | None,
+    open_only: bool,
+    first: int | None,
+    after: str | None,
+) -> Page:
+    """Slots by start time, from `starts_from` (default now) and before `starts_before`;
+    of one expert when named (a malformed key names nobody), the open ones or all."""
+    starts: dict[str, Any] = {"$gte": starts_from or now()}
+    if starts_before is not None:
+        starts["$lt"] = starts_before
+    query: dict[str, Any] = {"startsAt": starts}
+    if expert_key is not None:
+        query["expertId"] = object_id(expert_key)
+    if open_only:
+        query["status"] = SlotStatus.OPEN.value
+    # indexes consultation_slots(status, startsAt, _id), (expertId, status, startsAt, _id)
+    return await paginate(
+        db.consultation_slots,
+        query,
+        sort_key="startsAt",
+        descending=False,
+        first=first,
+        after=after,
+    )

@@ -12,8 +12,8 @@ from strawberry.extensions import FieldExtension
 from strawberry.extensions.field_extension import AsyncExtensionResolver
 from strawberry.types.field import StrawberryField
 
-from sannong.db import Collection, object_id
-from sannong.db.pagination import Page, paginate
+from sannong.db import object_id
+from sannong.db.pagination import Page
 from sannong.errors import BadUserInput, Failure, InputErrorCode, RuleError
 from sannong.loaders import UNKNOWN, ById
 from sannong.media import AttachmentErrorCode, PhotoErrorCode
@@ -161,25 +161,8 @@ class Connection[T]:
         return None if self.count_total is None else await self.count_total()
 
     @classmethod
-    async def find(
-        cls,
-        collection: Collection,
-        query: dict[str, Any],
-        node: Callable[[dict[str, Any]], T],
-        **page_options: Any,
-    ) -> Self:
-        """One keyset page of `query` (see `paginate` for the options); `totalCount`
-        counts the same query, and only when a client asks for it."""
-        page = await paginate(collection, query, **page_options)
-        return cls.from_page(page, node, lambda: collection.count_documents(query))
-
-    @classmethod
-    def from_page(
-        cls,
-        page: Page,
-        node: Callable[[dict[str, Any]], T],
-        count_total: Callable[[], Awaitable[int]] | None = None,
-    ) -> Self:
+    def from_page(cls, page: Page, node: Callable[[dict[str, Any]], T]) -> Self:
+        """The connection of a page a rule read; `totalCount` calls the page's count."""
         return cls(
             edges=[Edge(node=node(d), document=d, page=page) for d in page.documents],
             page_info=PageInfo(
@@ -187,7 +170,7 @@ class Connection[T]:
                 has_previous_page=page.has_previous_page,
                 page=page,
             ),
-            count_total=count_total,
+            count_total=page.count,
         )
 
 

@@ -2,7 +2,6 @@
 
 from datetime import datetime
 from decimal import Decimal
-from enum import Enum
 from typing import Any, Self
 
 import strawberry
@@ -12,9 +11,11 @@ from strawberry.file_uploads import Upload
 from sannong.loaders.market import ListingById, OrderById
 from sannong.media import photo_url, thumbnail_url
 from sannong.money import fen_to_yuan
+from sannong.rules.listings import ListingSort
 from sannong.rules.market import (
     ListingCategory,
     ListingStatus,
+    OrderRole,
     OrderStatus,
     listing_visible_to,
     order_visible_to,
@@ -24,7 +25,7 @@ from sannong.types.accounts import User
 from sannong.types.common import DocumentNode, Soon, UserError
 from sannong.types.regions import Region
 
-__all__ = ["ListingCategory", "ListingStatus", "OrderStatus"]
+__all__ = ["ListingCategory", "ListingSort", "ListingStatus", "OrderRole", "OrderStatus"]
 
 
 strawberry.enum(ListingStatus, description="Where a listing stands")
@@ -34,17 +35,8 @@ strawberry.enum(
 )
 
 
-@strawberry.enum(description="Order of a listings page")
-class ListingSort(Enum):
-    NEWEST = "NEWEST"
-    PRICE_ASC = "PRICE_ASC"
-    PRICE_DESC = "PRICE_DESC"
-
-
-@strawberry.enum(description="Whose orders: the ones I placed or the ones placed with me")
-class OrderRole(Enum):
-    BUYER = "BUYER"
-    SELLER = "SELLER"
+strawberry.enum(ListingSort, description="Order of a listings page")
+strawberry.enum(OrderRole, description="Whose orders: the ones I placed or the ones placed with me")
 
 
 @strawberry.type(description="A photo of a listing, re-encoded as WebP")

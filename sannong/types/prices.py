@@ -15,6 +15,7 @@ from sannong.loaders.prices import (
 )
 from sannong.money import fen_to_yuan
 from sannong.rules.price_alerts import price_alert_visible_to
+from sannong.rules.price_history import PriceHistory
 from sannong.rules.prices import WEEK_BEFORE, change_pct, day_entry, days_before, month_id
 from sannong.types.common import DocumentNode, Soon, UserError, node_key, then
 from sannong.types.regions import Region
@@ -175,6 +176,31 @@ class PriceSeries:
     change_pct_7d: float | None = strawberry.field(
         description="Last daily average against the one a week before, in %"
     )
+
+    @classmethod
+    def of(cls, history: PriceHistory) -> Self:
+        def yuan(fen: int | None) -> Decimal | None:
+            return None if fen is None else fen_to_yuan(fen)
+
+        market = history.market
+        return cls(
+            commodity=Commodity.from_doc(history.commodity),
+            market=None if market is None else Market.from_doc(market),
+            unit=history.commodity["unit"],
+            points=[
+                PricePoint(
+                    date=p.day,
+                    low=fen_to_yuan(p.low),
+                    avg=fen_to_yuan(p.avg),
+                    high=fen_to_yuan(p.high),
+                )
+                for p in history.points
+            ],
+            low=yuan(history.low),
+            high=yuan(history.high),
+            average=yuan(history.average),
+            change_pct_7d=history.change_pct_7d,
+        )
 
 
 @strawberry.type(description="A farmer's 'tell me when the price goes above / below'")

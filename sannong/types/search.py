@@ -1,15 +1,11 @@
-from enum import Enum
-
 import strawberry
 from strawberry import relay
 
+from sannong.rules.search import SearchKind
 
-@strawberry.enum(description="What `search` looks through")
-class SearchKind(Enum):
-    ARTICLE = "ARTICLE"
-    COMMODITY = "COMMODITY"
-    LISTING = "LISTING"
-    QUESTION = "QUESTION"  # answered questions, without who asked
+__all__ = ["SearchHit", "SearchKind"]
+
+strawberry.enum(SearchKind, description="What `search` looks through")
 
 
 @strawberry.type(description="One search result, best first")
