@@ -32,7 +32,6 @@ class AccountMutation:
     async def register(self, info: strawberry.Info[Context], input: RegisterInput) -> AuthPayload:
         context = info.context
         token, session, user = await rules.register(
-            context.db,
             context,
             context.services.passwords,
             context.settings,
@@ -71,7 +70,6 @@ class AccountMutation:
         context = info.context
         village = input.village_id
         user = await rules.update_profile(
-            context.db,
             context,
             context.services.passwords,
             await context.require_viewer(),
@@ -92,7 +90,6 @@ class AccountMutation:
         admin = require_role(await context.viewer(), Role.PLATFORM_ADMIN)
         region = input.region_id
         user = await rules.grant_role(
-            context.db,
             context,
             admin,
             user_id=object_key(input.user_id, "User", "userId"),

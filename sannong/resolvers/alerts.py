@@ -48,7 +48,6 @@ class AlertMutation:
     ) -> AlertPayload:
         context = info.context
         doc = await rules.create_alert(
-            context.db,
             context,
             require_role(await context.viewer(), *ADMIN_ROLES),
             kind=input.kind,

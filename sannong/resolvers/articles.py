@@ -46,7 +46,6 @@ class ArticleMutation:
             await context.viewer(), Role.EXPERT, Role.TOWNSHIP_ADMIN, Role.PLATFORM_ADMIN
         )
         doc = await rules.publish_article(
-            context.db,
             context,
             author,
             title=input.title,

@@ -81,7 +81,6 @@ class ExpertMutation:
     ) -> ExpertPayload:
         context = info.context
         doc = await experts.update_expert_profile(
-            context.db,
             context,
             await context.viewer(),
             specialties=input.specialties,
@@ -106,7 +105,6 @@ class ExpertMutation:
             else node_key(input.village_id, "Region", "villageId")
         )
         doc = await questions.ask_question(
-            context.db,
             context,
             context.services.photos,
             asker,

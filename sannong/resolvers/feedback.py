@@ -87,7 +87,6 @@ class FeedbackMutation:
         notice = None if input.notice_id is None else input.notice_id
         max_bytes = context.settings.photo_max_bytes
         doc = await rules.submit_feedback(
-            context.db,
             context,
             context.services.photos,
             author,

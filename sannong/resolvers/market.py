@@ -120,7 +120,6 @@ class MarketMutation:
             else node_key(input.village_id, "Region", "villageId")
         )
         doc = await listings.create_listing(
-            context.db,
             context,
             context.services.photos,
             seller=seller,

@@ -162,7 +162,6 @@ class NoticeMutation:
     ) -> NoticePayload:
         context = info.context
         doc = await rules.publish_notice(
-            context.db,
             context,
             context.services.photos,
             await context.viewer(),

@@ -161,7 +161,6 @@ class PriceMutation:
     ) -> UserPayload:
         context = info.context
         user = await follow_commodities(
-            context.db,
             context,
             await context.require_viewer(),
             [node_key(c, "Commodity", "commodityIds") for c in input.commodity_ids],
@@ -177,7 +176,6 @@ class PriceMutation:
     ) -> PriceAlertPayload:
         context = info.context
         doc = await rules.set_price_alert(
-            context.db,
             context,
             await context.require_viewer(),
             commodity_code=node_key(input.commodity_id, "Commodity", "commodityId"),

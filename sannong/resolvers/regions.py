@@ -45,7 +45,6 @@ class RegionMutation:
     ) -> RegionPayload:
         context = info.context
         region = await rules.create_region(
-            context.db,
             context,
             require_role(await context.viewer(), Role.PLATFORM_ADMIN),
             parent_code=node_key(input.parent_id, "Region", "parentId"),
@@ -60,7 +59,6 @@ class RegionMutation:
     ) -> RegionPayload:
         context = info.context
         region = await rules.rename_region(
-            context.db,
             context,
             require_role(await context.viewer(), Role.PLATFORM_ADMIN),
             code=node_key(input.id, "Region", "id"),

@@ -210,7 +210,6 @@ def _ttl(settings: Settings) -> timedelta:
 
 
 async def register(
-    db: Database,
     context: HasLoaders,
     passwords: Passwords,
     settings: Settings,
@@ -222,6 +221,7 @@ async def register(
     village_code: str,
 ) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """A new farmer, signed in: (token, session, user)."""
+    db = context.db
     window = settings.login_window_seconds
     if await throttle.hit(db, "register-address", address, window) > (
         settings.register_max_per_address
@@ -295,7 +295,6 @@ async def _update_user(db: Database, user_id: ObjectId, changes: dict[str, Any])
 
 
 async def update_profile(
-    db: Database,
     context: HasLoaders,
     passwords: Passwords,
     viewer: Viewer,
@@ -306,6 +305,7 @@ async def update_profile(
     new_password: str | None,
 ) -> dict[str, Any]:
     """Name, village or password (with the old one); a new password signs out other devices."""
+    db = context.db
     checks = Checks()
     changes: dict[str, Any] = {}
     if name is not None:
@@ -348,7 +348,6 @@ async def _grant_scope(
 
 
 async def grant_role(
-    db: Database,
     context: HasLoaders,
     admin: Viewer,
     *,
@@ -357,6 +356,7 @@ async def grant_role(
     region_code: str | None,
 ) -> dict[str, Any]:
     """A platform admin makes someone of its region a farmer, expert or admin of a region in it."""
+    db = context.db
     target = None if user_id is None else await db.users.find_one({"_id": user_id}, _PUBLIC)
     if target is None:
         raise RuleError("userId", "用户不存在", InputErrorCode.NOT_FOUND)
@@ -384,9 +384,10 @@ async def grant_role(
 
 
 async def follow_commodities(
-    db: Database, context: HasLoaders, viewer: Viewer, commodity_codes: list[str]
+    context: HasLoaders, viewer: Viewer, commodity_codes: list[str]
 ) -> dict[str, Any]:
     """Sets the commodities whose prices the person follows (the home screen shows them)."""
+    db = context.db
     keys = list(dict.fromkeys(commodity_codes))
     if len(keys) > MAX_FOLLOWED:
         raise RuleError("commodityIds", f"最多关注 {MAX_FOLLOWED} 个品种", InputErrorCode.TOO_MANY)

@@ -74,7 +74,6 @@ def alert_document(
 
 
 async def create_alert(
-    db: Database,
     context: HasLoaders,
     admin: Viewer,
     *,
@@ -89,6 +88,7 @@ async def create_alert(
     pace: Pace | None = None,
 ) -> dict[str, Any]:
     """Warns regions, each inside the admin's own; times without a zone are China's."""
+    db = context.db
     pace = pace or Pace()
     checks = Checks()
     checked_title = checks.text("title", title, label="标题", max_length=60)

@@ -125,7 +125,6 @@ def article_document(
 
 
 async def publish_article(
-    db: Database,
     context: HasLoaders,
     author: Viewer,
     *,
@@ -137,6 +136,7 @@ async def publish_article(
     region_codes: list[str],
 ) -> dict[str, Any]:
     """An expert writes for anywhere, an admin for regions in its own (default: all of it)."""
+    db = context.db
     checks = Checks()
     checked_title = checks.text("title", title, label="标题", max_length=TITLE_MAX)
     summary = checks.text("summary", summary, label="摘要", max_length=SUMMARY_MAX)

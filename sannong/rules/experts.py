@@ -83,7 +83,6 @@ def rating_average(doc: dict[str, Any]) -> float | None:
 
 
 async def update_expert_profile(
-    db: Database,
     context: HasLoaders,
     viewer: Viewer | None,
     *,
@@ -95,6 +94,7 @@ async def update_expert_profile(
 ) -> dict[str, Any]:
     """An expert writes their own profile; the first write creates it (specialties and
     regions are then required, so every profile can be found and routed to)."""
+    db = context.db
     expert = require_role(viewer, Role.EXPERT)
     existing = await db.experts.find_one({"_id": expert.id}, {"_id": 1})
     checks = Checks()

@@ -218,7 +218,6 @@ def feedback_document(
 
 
 async def submit_feedback(
-    db: Database,
     context: HasLoaders,
     store: PhotoStore,
     author: Viewer,
@@ -228,6 +227,7 @@ async def submit_feedback(
     photo_max_bytes: int,
 ) -> dict[str, Any]:
     """A villager's ticket about a village (default: their own), numbered at once."""
+    db = context.db
     checks = Checks()
     text = checks.text("text", draft.text, label="内容", max_length=TEXT_MAX)
     if text and len(text) < TEXT_MIN:

@@ -118,7 +118,6 @@ def listing_document(
 
 
 async def create_listing(
-    db: Database,
     context: HasLoaders,
     store: PhotoStore,
     *,
@@ -130,6 +129,7 @@ async def create_listing(
     photo_max_bytes: int,
 ) -> dict[str, Any]:
     """A new listing in a village (default: the seller's), photos checked before anything."""
+    db = context.db
     checks = Checks()
     fields = _checked_fields(checks, draft)
     if not checks.errors and fields["minOrder"] > fields["quantityAvailable"]:

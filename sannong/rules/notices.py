@@ -212,7 +212,6 @@ def notice_document(
 
 
 async def publish_notice(
-    db: Database,
     context: HasLoaders,
     store: PhotoStore,
     viewer: Viewer | None,
@@ -224,6 +223,7 @@ async def publish_notice(
     pace: Pace,
 ) -> dict[str, Any]:
     """An admin publishes to a county, township or village of its subtree."""
+    db = context.db
     checks = Checks()
     region = await region_of_input(context, region_code, checks, "regionId")
     if region is None:

@@ -453,7 +453,6 @@ def change_pct(now_fen: int, before_fen: int | None) -> float | None:
 
 
 async def set_price_alert(
-    db: Database,
     context: HasLoaders,
     owner: Viewer,
     *,
@@ -463,6 +462,7 @@ async def set_price_alert(
     threshold: Decimal,
 ) -> dict[str, Any]:
     """One alert per person, pair and direction: setting it again changes the threshold."""
+    db = context.db
     checks = Checks()
     commodity = await CommodityById.of(context).load(commodity_code)
     market = await MarketById.of(context).load(market_code)

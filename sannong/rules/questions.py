@@ -110,7 +110,6 @@ def asker_shown_to(viewer: Viewer | None, doc: Document) -> bool:
 
 
 async def ask_question(
-    db: Database,
     context: HasLoaders,
     store: PhotoStore,
     asker: Viewer,
@@ -123,6 +122,7 @@ async def ask_question(
     photo_limit: int,
     photo_max_bytes: int,
 ) -> Document:
+    db = context.db
     checks = Checks()
     checked_crop = checks.text("crop", crop, label="作物", max_length=CROP_MAX)
     checked_text = checks.text("text", text, label="问题", max_length=TEXT_MAX)

@@ -157,7 +157,6 @@ async def _administered(
 
 
 async def create_region(
-    db: Database,
     context: HasLoaders,
     admin: Viewer,
     *,
@@ -166,6 +165,7 @@ async def create_region(
     name: str,
 ) -> dict[str, Any]:
     """A platform admin adds a region under one of its subtree, one level below it."""
+    db = context.db
     parent = await _administered(context, admin, parent_code, "parentId")
     level = child_level(RegionLevel(parent["level"]))
     if level is None:
@@ -202,10 +202,11 @@ async def create_region(
 
 
 async def rename_region(
-    db: Database, context: HasLoaders, admin: Viewer, *, code: str, name: str
+    context: HasLoaders, admin: Viewer, *, code: str, name: str
 ) -> dict[str, Any]:
     """A platform admin renames a region of its subtree; the name stays unique among
     its siblings. Nothing stores the old name, so every screen shows the new one."""
+    db = context.db
     region = await _administered(context, admin, code, "id")
     checks = Checks()
     name = check_name(checks, name) or ""
