@@ -262,6 +262,14 @@ async def decode_photos(contents: list[bytes], field: str = "photos") -> list[Ph
     return photos
 
 
+@dataclass(frozen=True)
+class PhotoLimits:
+    """How many photos one thing may have, and how large each may be (from settings)."""
+
+    count: int
+    max_bytes: int
+
+
 async def store_photos(
     store: PhotoStore, contents: list[bytes], *, already: int, limit: int, max_bytes: int
 ) -> list[Photo]:

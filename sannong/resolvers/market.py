@@ -6,11 +6,13 @@ import strawberry
 
 from sannong.context import Context
 from sannong.integrations.events import Event, Topic
+from sannong.media import PhotoLimits
 from sannong.resolvers.inputs import read_uploads
 from sannong.rules import listings, orders
 from sannong.rules.audit import AuditAction
-from sannong.rules.listings import ListingDraft, ListingSearch
+from sannong.rules.listings import ListingDraft, ListingSearch, NewListing
 from sannong.rules.market import ListingStatus, OrderStatus, phrases_for
+from sannong.settings import Settings
 from sannong.types.common import Connection, mutation, node_key, object_key
 from sannong.types.market import (
     AddListingPhotosInput,
@@ -46,6 +48,10 @@ def _draft(input: CreateListingInput | UpdateListingInput) -> ListingDraft:
         quantity=getattr(input, "quantity", None),
         min_order=input.min_order,
     )
+
+
+def _photo_limits(settings: Settings) -> PhotoLimits:
+    return PhotoLimits(count=settings.photos_per_listing, max_bytes=settings.photo_max_bytes)
 
 
 def _search(filter: ListingFilter) -> ListingSearch:
@@ -122,12 +128,13 @@ class MarketMutation:
         doc = await listings.create_listing(
             context,
             context.services.photos,
-            seller=seller,
-            village_code=village_code,
-            draft=_draft(input),
-            photos=await read_uploads(info, input.photos),
-            photo_limit=context.settings.photos_per_listing,
-            photo_max_bytes=context.settings.photo_max_bytes,
+            NewListing(
+                seller=seller,
+                village_code=village_code,
+                draft=_draft(input),
+                photos=await read_uploads(info, input.photos),
+            ),
+            _photo_limits(context.settings),
         )
         return ListingPayload(listing=Listing.from_doc(doc))
 
@@ -167,8 +174,7 @@ class MarketMutation:
             seller,
             object_key(input.listing_id, "Listing", "listingId"),
             await read_uploads(info, input.photos),
-            limit=context.settings.photos_per_listing,
-            max_bytes=context.settings.photo_max_bytes,
+            _photo_limits(context.settings),
         )
         return ListingPayload(listing=Listing.from_doc(doc))
 

@@ -21,9 +21,9 @@ from bson import ObjectId
 
 from sannong.auth import Viewer
 from sannong.clock import CHINA, now
-from sannong.db import Database, Document
+from sannong.db import Database, Document, find_by_id
 from sannong.db.pagination import Page, paginate
-from sannong.errors import Forbidden, NotFound
+from sannong.errors import Forbidden
 from sannong.integrations.events import Topic, publish
 from sannong.integrations.jobs import JobServices, schedule, unschedule
 from sannong.rules.notifications import tell
@@ -140,14 +140,7 @@ def consultation_visible_to(viewer: Viewer | None, doc: Document) -> bool:
 
 
 async def find_consultation(db: Database, consultation_id: ObjectId | None) -> Document:
-    doc = (
-        None
-        if consultation_id is None
-        else await db.consultations.find_one({"_id": consultation_id})
-    )
-    if doc is None:
-        raise NotFound("咨询不存在", field="consultationId")
-    return doc
+    return await find_by_id(db.consultations, consultation_id, "咨询不存在", "consultationId")
 
 
 async def party_consultation(

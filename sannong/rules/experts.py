@@ -14,9 +14,9 @@ from pymongo import ReturnDocument
 
 from sannong.auth import Role, Viewer, require_role
 from sannong.clock import now
-from sannong.db import Database
+from sannong.db import Database, find_by_id
 from sannong.db.pagination import Page, paginate
-from sannong.errors import InputErrorCode, NotFound
+from sannong.errors import InputErrorCode
 from sannong.loaders import HasLoaders
 from sannong.rules.reference import changed
 from sannong.rules.regions import region_of_input
@@ -146,10 +146,7 @@ async def update_expert_profile(
 
 
 async def find_expert(db: Database, expert_id: ObjectId) -> dict[str, Any]:
-    doc = await db.experts.find_one({"_id": expert_id})
-    if doc is None:
-        raise NotFound("专家不存在", field="expertId")
-    return doc
+    return await find_by_id(db.experts, expert_id, "专家不存在", "expertId")
 
 
 # -- reading -----------------------------------------------------------------------------

@@ -29,12 +29,11 @@ from pymongo import ReturnDocument
 from sannong import throttle
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import CHINA, now
-from sannong.db import Database
+from sannong.db import Database, find_by_id
 from sannong.db.pagination import ListQuery, Page
 from sannong.errors import (
     Forbidden,
     InputErrorCode,
-    NotFound,
     RateLimited,
     RuleError,
     Unauthenticated,
@@ -259,10 +258,7 @@ async def submit_feedback(
 
 
 async def find_feedback(db: Database, feedback_id: ObjectId | None) -> dict[str, Any]:
-    doc = None if feedback_id is None else await db.feedback.find_one({"_id": feedback_id})
-    if doc is None:
-        raise NotFound("工单不存在", field="feedbackId")
-    return doc
+    return await find_by_id(db.feedback, feedback_id, "工单不存在", "feedbackId")
 
 
 async def reply_to_feedback(

@@ -21,9 +21,9 @@ from pymongo.errors import DuplicateKeyError
 
 from sannong.auth import Role, Viewer, require_role
 from sannong.clock import now
-from sannong.db import Database, Document
+from sannong.db import Database, Document, find_by_id
 from sannong.db.pagination import Page, paginate
-from sannong.errors import Forbidden, InputErrorCode, NotFound, RuleError
+from sannong.errors import Forbidden, InputErrorCode, RuleError
 from sannong.integrations.jobs import JobServices, schedule
 from sannong.rules.consultations import when
 from sannong.rules.notifications import tell
@@ -137,10 +137,7 @@ async def schedule_lecture_reminder(db: Database, lecture: Document) -> None:
 
 
 async def find_video_session(db: Database, session_id: ObjectId | None) -> Document:
-    doc = None if session_id is None else await db.video_sessions.find_one({"_id": session_id})
-    if doc is None:
-        raise NotFound("讲座不存在", field="sessionId")
-    return doc
+    return await find_by_id(db.video_sessions, session_id, "讲座不存在", "sessionId")
 
 
 async def register_for_video_session(

@@ -12,11 +12,11 @@ from pymongo.errors import DuplicateKeyError
 
 from sannong.auth import Viewer, require_admin_of
 from sannong.clock import now
-from sannong.db import Database, object_id
+from sannong.db import Database, find_by_id, object_id
 from sannong.db.pagination import Page, paginate
-from sannong.errors import BadUserInput, Forbidden, NotFound, RuleError, Unauthenticated
+from sannong.errors import BadUserInput, Forbidden, RuleError, Unauthenticated
 from sannong.loaders import HasLoaders
-from sannong.media import PhotoErrorCode, PhotoStore, store_photos
+from sannong.media import PhotoErrorCode, PhotoLimits, PhotoStore, store_photos
 from sannong.money import MAX_FEN, MAX_PRICE_FEN, yuan_to_fen
 from sannong.rules import audit
 from sannong.rules.market import (
@@ -117,47 +117,46 @@ def listing_document(
     return doc
 
 
+@dataclass(frozen=True)
+class NewListing:
+    """What a seller posts: the draft, the village it is offered in, the photos' bytes."""
+
+    seller: Viewer
+    village_code: str
+    draft: ListingDraft
+    photos: list[bytes]
+
+
 async def create_listing(
-    context: HasLoaders,
-    store: PhotoStore,
-    *,
-    seller: Viewer,
-    village_code: str,
-    draft: ListingDraft,
-    photos: list[bytes],
-    photo_limit: int,
-    photo_max_bytes: int,
+    context: HasLoaders, store: PhotoStore, new: NewListing, limits: PhotoLimits
 ) -> dict[str, Any]:
     """A new listing in a village (default: the seller's), photos checked before anything."""
-    db = context.db
+    draft = new.draft
     checks = Checks()
     fields = _checked_fields(checks, draft)
     if not checks.errors and fields["minOrder"] > fields["quantityAvailable"]:
         checks.fail("minOrder", "起订量不能大于数量")
     village = await region_of_input(
-        context, village_code, checks, "villageId", level=RegionLevel.VILLAGE
+        context, new.village_code, checks, "villageId", level=RegionLevel.VILLAGE
     )
     checks.raise_if_any()
     assert village is not None
     stored = await store_photos(
-        store, photos, already=0, limit=photo_limit, max_bytes=photo_max_bytes
+        store, new.photos, already=0, limit=limits.count, max_bytes=limits.max_bytes
     )
     doc = listing_document(
-        seller_id=seller.id,
+        seller_id=new.seller.id,
         village=village,
         fields=fields,
         photos=[photo.doc for photo in stored],
         at=now(),
     )
-    doc["_id"] = (await db.listings.insert_one(doc)).inserted_id
+    doc["_id"] = (await context.db.listings.insert_one(doc)).inserted_id
     return doc
 
 
 async def find_listing(db: Database, listing_id: ObjectId | None) -> dict[str, Any]:
-    doc = None if listing_id is None else await db.listings.find_one({"_id": listing_id})
-    if doc is None:
-        raise NotFound("商品不存在", field="listingId")
-    return doc
+    return await find_by_id(db.listings, listing_id, "商品不存在", "listingId")
 
 
 async def own_listing(db: Database, seller: Viewer, listing_id: ObjectId | None) -> dict[str, Any]:
@@ -226,15 +225,15 @@ async def add_listing_photos(
     seller: Viewer,
     listing_id: ObjectId | None,
     photos: list[bytes],
-    *,
-    limit: int,
-    max_bytes: int,
+    limits: PhotoLimits,
 ) -> dict[str, Any]:
     listing = await own_listing(db, seller, listing_id)
     if not photos:
         return listing
-    already = len(listing.get("photos", []))
-    stored = await store_photos(store, photos, already=already, limit=limit, max_bytes=max_bytes)
+    already, limit = len(listing.get("photos", [])), limits.count
+    stored = await store_photos(
+        store, photos, already=already, limit=limit, max_bytes=limits.max_bytes
+    )
     updated = await db.listings.find_one_and_update(
         # Concurrent uploads cannot pass the limit: room is checked in the same update.
         {"_id": listing["_id"], f"photos.{limit - len(stored)}": {"$exists": False}},

@@ -24,9 +24,9 @@ from pymongo.errors import DuplicateKeyError
 
 from sannong.auth import ADMIN_ROLES, Viewer, require_admin_of, require_role
 from sannong.clock import as_utc, now
-from sannong.db import Database, Document
+from sannong.db import Database, Document, find_by_id
 from sannong.db.pagination import Page, paginate
-from sannong.errors import InputErrorCode, NotFound, RuleError, Unauthenticated
+from sannong.errors import InputErrorCode, RuleError, Unauthenticated
 from sannong.integrations.events import Topic, publish
 from sannong.integrations.jobs import JobServices
 from sannong.loaders import HasLoaders
@@ -263,10 +263,7 @@ async def publish_notice(
 
 
 async def find_notice(db: Database, notice_id: ObjectId | None) -> dict[str, Any]:
-    doc = None if notice_id is None else await db.notices.find_one({"_id": notice_id})
-    if doc is None:
-        raise NotFound("通知不存在", field="noticeId")
-    return doc
+    return await find_by_id(db.notices, notice_id, "通知不存在", "noticeId")
 
 
 async def _administered_notice(

@@ -16,9 +16,9 @@ from pymongo.errors import DuplicateKeyError
 
 from sannong.auth import Viewer
 from sannong.clock import now
-from sannong.db import Database, Document
+from sannong.db import Database, Document, find_by_id
 from sannong.db.pagination import Page, paginate
-from sannong.errors import Conflict, Forbidden, InputErrorCode, NotFound, RuleError
+from sannong.errors import Conflict, Forbidden, InputErrorCode, RuleError
 from sannong.integrations.events import Topic, publish
 from sannong.integrations.jobs import JobServices, schedule
 from sannong.rules.market import (
@@ -231,10 +231,7 @@ def check_party(order: dict[str, Any], actor_id: ObjectId, party: str) -> None:
 
 
 async def find_order(db: Database, order_id: ObjectId | None) -> dict[str, Any]:
-    doc = None if order_id is None else await db.orders.find_one({"_id": order_id})
-    if doc is None:
-        raise NotFound("订单不存在", field="orderId")
-    return doc
+    return await find_by_id(db.orders, order_id, "订单不存在", "orderId")
 
 
 async def _announce(db: Database, order: dict[str, Any]) -> None:

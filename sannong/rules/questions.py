@@ -17,9 +17,9 @@ from pymongo import ReturnDocument
 
 from sannong.auth import Role, Viewer, require_role
 from sannong.clock import now
-from sannong.db import Database, Document
+from sannong.db import Database, Document, find_by_id
 from sannong.db.pagination import ListQuery, Page
-from sannong.errors import Forbidden, NotFound, RuleError, Unauthenticated
+from sannong.errors import Forbidden, RuleError, Unauthenticated
 from sannong.loaders import HasLoaders
 from sannong.loaders.experts import ExpertById
 from sannong.media import PhotoStore, store_photos
@@ -150,10 +150,7 @@ async def ask_question(
 
 
 async def find_question(db: Database, question_id: ObjectId | None) -> Document:
-    doc = None if question_id is None else await db.questions.find_one({"_id": question_id})
-    if doc is None:
-        raise NotFound("问题不存在", field="questionId")
-    return doc
+    return await find_by_id(db.questions, question_id, "问题不存在", "questionId")
 
 
 async def answer_question(

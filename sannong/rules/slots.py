@@ -19,10 +19,10 @@ from pymongo import ReturnDocument
 
 from sannong.auth import Role, Viewer, require_role
 from sannong.clock import now
-from sannong.db import Database, Document, object_id
+from sannong.db import Database, Document, find_by_id, object_id
 from sannong.db.locks import serialized
 from sannong.db.pagination import Page, paginate
-from sannong.errors import Forbidden, InputErrorCode, NotFound, RuleError
+from sannong.errors import Forbidden, InputErrorCode, RuleError
 from sannong.integrations.sms import SmsProvider
 from sannong.rules.consultations import (
     ConsultationErrorCode,
@@ -137,10 +137,7 @@ async def publish_slots(
 
 
 async def find_slot(db: Database, slot_id: ObjectId | None) -> Document:
-    doc = None if slot_id is None else await db.consultation_slots.find_one({"_id": slot_id})
-    if doc is None:
-        raise NotFound("时段不存在", field="slotId")
-    return doc
+    return await find_by_id(db.consultation_slots, slot_id, "时段不存在", "slotId")
 
 
 async def cancel_slot(
