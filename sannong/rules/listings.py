@@ -357,36 +357,45 @@ def listings_visible_to(viewer: Viewer | None, search: ListingSearch) -> dict[st
     their seller and to admins (then inside their region). Values only from the checked
     search and from constants: no operator comes from the input."""
     query: dict[str, Any] = {"status": search.status.value}
-    paths: list[str] = []
     if search.commodity is not None:
         query["commodity"] = search.commodity.strip()
     if search.category is not None:
         query["category"] = search.category.value
-    if search.region_code is not None:
-        paths.append(search.region_code)
     if search.seller_key is not None:
         query["sellerId"] = object_id(search.seller_key)
+    paths = [] if search.region_code is None else [search.region_code]
     if search.status is ListingStatus.HIDDEN:
-        if viewer is None:
-            raise Unauthenticated()
-        if query.get("sellerId") != viewer.id:
-            if not viewer.is_admin:
-                raise Forbidden("只有管理员可以查看被隐藏的商品")
-            paths.append(viewer.scope_path[-1])
+        paths += _hidden_scope(viewer, query.get("sellerId"))
     if paths:
         query["path"] = paths[0] if len(paths) == 1 else {"$all": paths}
+    if prices := _price_range(search.min_price, search.max_price):
+        query["priceFen"] = prices
+    if search.text and (words := query_tokens(search.text)):
+        query["searchTokens"] = {"$all": words}
+    return query
+
+
+def _hidden_scope(viewer: Viewer | None, seller_id: ObjectId | None) -> list[str]:
+    """Where `viewer` may see hidden listings: its own anywhere ([]), else an admin's region."""
+    if viewer is None:
+        raise Unauthenticated()
+    if seller_id == viewer.id:
+        return []
+    if not viewer.is_admin:
+        raise Forbidden("只有管理员可以查看被隐藏的商品")
+    return [viewer.scope_path[-1]]
+
+
+def _price_range(low: Decimal | None, high: Decimal | None) -> dict[str, int]:
+    """`priceFen` bounds in fen; a bound that is no price is refused."""
     prices: dict[str, int] = {}
-    for bound, value in (("$gte", search.min_price), ("$lte", search.max_price)):
+    for bound, value in (("$gte", low), ("$lte", high)):
         if value is not None:
             fen = yuan_to_fen(value)
             if fen is None or not 0 <= fen < MAX_FEN:
                 raise BadUserInput("价格范围无效", field="filter")
             prices[bound] = fen
-    if prices:
-        query["priceFen"] = prices
-    if search.text and (words := query_tokens(search.text)):
-        query["searchTokens"] = {"$all": words}
-    return query
+    return prices
 
 
 async def browse_listings(
