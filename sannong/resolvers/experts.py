@@ -5,9 +5,10 @@ import strawberry
 from sannong.context import Context
 from sannong.db import object_id
 from sannong.loaders.experts import ExpertById
+from sannong.media import PhotoLimits
 from sannong.resolvers.inputs import read_uploads, region_path_of
 from sannong.rules import experts, questions
-from sannong.rules.questions import QuestionSearch
+from sannong.rules.questions import NewQuestion, QuestionSearch
 from sannong.types.common import Connection, mutation, node_key, object_key
 from sannong.types.experts import Expert, ExpertPayload, Specialty, UpdateExpertProfileInput
 from sannong.types.questions import (
@@ -104,17 +105,19 @@ class ExpertMutation:
             if input.village_id is None
             else node_key(input.village_id, "Region", "villageId")
         )
+        settings = context.settings
         doc = await questions.ask_question(
             context,
             context.services.photos,
-            asker,
-            specialty=input.specialty,
-            crop=input.crop,
-            text=input.text,
-            village_code=village_code,
-            photos=await read_uploads(info, input.photos),
-            photo_limit=context.settings.photos_per_question,
-            photo_max_bytes=context.settings.photo_max_bytes,
+            NewQuestion(
+                asker=asker,
+                specialty=input.specialty,
+                crop=input.crop,
+                text=input.text,
+                village_code=village_code,
+                photos=await read_uploads(info, input.photos),
+            ),
+            PhotoLimits(count=settings.photos_per_question, max_bytes=settings.photo_max_bytes),
         )
         return QuestionPayload(question=Question.from_doc(doc))
 

@@ -22,7 +22,7 @@ from sannong.db.pagination import ListQuery, Page
 from sannong.errors import Forbidden, RuleError, Unauthenticated
 from sannong.loaders import HasLoaders
 from sannong.loaders.experts import ExpertById
-from sannong.media import PhotoStore, store_photos
+from sannong.media import PhotoLimits, PhotoStore, store_photos
 from sannong.rules.experts import Specialty
 from sannong.rules.notifications import notify
 from sannong.rules.reference import changed
@@ -109,43 +109,46 @@ def asker_shown_to(viewer: Viewer | None, doc: Document) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class NewQuestion:
+    """What a farmer asks: of which specialty, about which crop, from which village,
+    with the photos' bytes."""
+
+    asker: Viewer
+    specialty: Specialty
+    crop: str
+    text: str
+    village_code: str
+    photos: list[bytes]
+
+
 async def ask_question(
-    context: HasLoaders,
-    store: PhotoStore,
-    asker: Viewer,
-    *,
-    specialty: Specialty,
-    crop: str,
-    text: str,
-    village_code: str,
-    photos: list[bytes],
-    photo_limit: int,
-    photo_max_bytes: int,
+    context: HasLoaders, store: PhotoStore, new: NewQuestion, limits: PhotoLimits
 ) -> Document:
-    db = context.db
+    """A new question, its photos checked before anything is stored."""
     checks = Checks()
-    checked_crop = checks.text("crop", crop, label="作物", max_length=CROP_MAX)
-    checked_text = checks.text("text", text, label="问题", max_length=TEXT_MAX)
+    checked_crop = checks.text("crop", new.crop, label="作物", max_length=CROP_MAX)
+    checked_text = checks.text("text", new.text, label="问题", max_length=TEXT_MAX)
     if checked_text is not None and 0 < len(checked_text) < 5:
         checks.fail("text", "请把问题写清楚一些（至少 5 个字）")
     village = await region_of_input(
-        context, village_code, checks, "villageId", level=RegionLevel.VILLAGE
+        context, new.village_code, checks, "villageId", level=RegionLevel.VILLAGE
     )
     checks.raise_if_any()
     assert checked_crop is not None and checked_text is not None and village is not None
     stored = await store_photos(
-        store, photos, already=0, limit=photo_limit, max_bytes=photo_max_bytes
+        store, new.photos, already=0, limit=limits.count, max_bytes=limits.max_bytes
     )
     doc = question_document(
-        asker_id=asker.id,
+        asker_id=new.asker.id,
         village=village,
-        specialty=specialty,
+        specialty=new.specialty,
         crop=checked_crop,
         text=checked_text,
         photos=[photo.doc for photo in stored],
         at=now(),
     )
-    doc["_id"] = (await db.questions.insert_one(doc)).inserted_id
+    doc["_id"] = (await context.db.questions.insert_one(doc)).inserted_id
     return doc
 
 
