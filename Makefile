@@ -10,11 +10,15 @@ STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 # Every Python package is pinned with its hashes in a lock made from pyproject.toml by
 # `make lock`: the project's with its test extras, and the project's alone at the same
-# versions. The project itself is then built by the locked setuptools, without isolation, so a
-# new release anywhere changes no install until `make upgrade` takes it.
+# versions. Both hold the installer too (pyproject's `install` group): the locked pip installs
+# the rest, then the locked setuptools builds the project without isolation. So a new release
+# anywhere changes no install until `make upgrade` takes it.
 TEST_LOCK := requirements/test.txt
 RUN_LOCK := requirements/run.txt
 PIP_INSTALL := $(BIN)/python -m pip install --quiet
+# The lock's `pip==` entry and its hash lines, as a requirements file of its own on stdin.
+INSTALL_PIP = sed -n '/^pip==/,/[^\\]$$/p' $< | $(PIP_INSTALL) --require-hashes -r /dev/stdin
+INSTALL_LOCK = $(PIP_INSTALL) --require-hashes -r $<
 INSTALL_PROJECT := $(PIP_INSTALL) --no-deps --no-build-isolation -e .
 
 .PHONY: run test lint format schema bench bench-app app screenshots clean lock upgrade
@@ -34,27 +38,26 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(TEST_LOCK) pyproject.toml | $(BIN)/python
-	$(PIP_INSTALL) --require-hashes -r $(TEST_LOCK)
+	$(INSTALL_PIP)
+	$(INSTALL_LOCK)
 	$(INSTALL_PROJECT)
 	touch $(STAMP) $(RUN_STAMP)
 
 $(RUN_STAMP): $(RUN_LOCK) pyproject.toml | $(BIN)/python
-	$(PIP_INSTALL) --require-hashes -r $(RUN_LOCK)
+	$(INSTALL_PIP)
+	$(INSTALL_LOCK)
 	$(INSTALL_PROJECT)
 	touch $(RUN_STAMP)
 
 # `make lock` after editing pyproject.toml: the locks follow it and keep every pin that still
 # fits. `make upgrade`: the newest releases that fit, then every test. uv resolves for every
-# platform from the registry alone (no index or local path is written into the locks); the
-# input on stdin is pyproject's [build-system] requirements, locked for INSTALL_PROJECT.
-BUILD_REQUIRES := $(BIN)/python -c 'import tomllib; \
-	print(*tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"], sep="\n")'
+# platform from the package index alone (it writes no index or local path into the locks).
 COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.13 --generate-hashes \
-	--custom-compile-command 'make lock' pyproject.toml -
+	--custom-compile-command 'make lock' pyproject.toml --group pyproject.toml:install
 
 lock: $(STAMP)
-	$(BUILD_REQUIRES) | $(COMPILE) $(UPGRADE) --extra test -o $(TEST_LOCK)
-	$(BUILD_REQUIRES) | $(COMPILE) --constraints $(TEST_LOCK) -o $(RUN_LOCK)
+	$(COMPILE) $(UPGRADE) --extra test -o $(TEST_LOCK)
+	$(COMPILE) --constraints $(TEST_LOCK) -o $(RUN_LOCK)
 
 upgrade: UPGRADE := --upgrade
 upgrade: lock

@@ -69,12 +69,13 @@ def read_lock(path: Path) -> dict[NormalizedName, Pin]:
 
 def requirements_of(pyproject: dict[str, Any], extras: set[str]) -> list[Requirement]:
     """The project's requirements where this machine would install them with these extras,
-    and its build backend (the Makefile builds the project with the locked one)."""
+    the installer (pip, setuptools: the `install` group, in both locks) and the build backend,
+    which the Makefile takes from the lock too."""
     project = pyproject["project"]
     written = list(project["dependencies"])
     for extra in extras:
         written += project["optional-dependencies"][extra]
-    written += pyproject["build-system"]["requires"]
+    written += pyproject["dependency-groups"]["install"] + pyproject["build-system"]["requires"]
     found = [Requirement(text) for text in written]
     return [req for req in found if req.marker is None or req.marker.evaluate({"extra": ""})]
 
@@ -131,9 +132,9 @@ def test_the_run_lock_pins_the_versions_the_tests_ran_with() -> None:
 
 
 def test_the_test_lock_holds_the_test_tools_and_the_run_lock_does_not() -> None:
-    assert {"pytest", "uv", "strawberry-graphql"} <= read_lock(TEST_LOCK).keys()
+    assert {"pytest", "uv", "strawberry-graphql", "pip"} <= read_lock(TEST_LOCK).keys()
     assert "pytest" not in read_lock(RUN_LOCK)
-    assert "strawberry-graphql" in read_lock(RUN_LOCK)
+    assert {"strawberry-graphql", "pip", "setuptools"} <= read_lock(RUN_LOCK).keys()
 
 
 # Each way pyproject.toml and a lock can part, on an edited copy, is reported.
@@ -158,12 +159,15 @@ def test_a_bound_the_pinned_release_does_not_satisfy_is_reported() -> None:
     ]
 
 
-def test_the_build_backend_is_held_to_its_bound_too() -> None:
-    pinned = read_lock(RUN_LOCK)["setuptools"].version
+def test_the_build_backend_and_the_installer_are_held_to_their_bounds_too() -> None:
+    locked = read_lock(RUN_LOCK)
     pyproject = read_pyproject()
-    pyproject["build-system"]["requires"] = [f"setuptools>{pinned}"]
+    pyproject["build-system"]["requires"] = [f"setuptools>{locked['setuptools'].version}"]
+    pyproject["dependency-groups"]["install"] = [f"pip<{locked['pip'].version}", "setuptools"]
     assert lock_disagreements(pyproject, RUN_LOCK, extras=set()) == [
-        f"setuptools>{pinned} is pinned at {pinned} in run.txt: {RELOCK}"
+        f"pip<{locked['pip'].version} is pinned at {locked['pip'].version} in run.txt: {RELOCK}",
+        f"setuptools>{locked['setuptools'].version} is pinned at "
+        f"{locked['setuptools'].version} in run.txt: {RELOCK}",
     ]
 
 
