@@ -142,9 +142,9 @@ def test_the_test_lock_holds_the_test_tools_and_the_run_lock_does_not() -> None:
 
 def test_a_requirement_added_but_not_locked_is_reported() -> None:
     pyproject = read_pyproject()
-    pyproject["project"]["dependencies"].append("humanize>=4")
+    pyproject["project"]["dependencies"].append("example-new-dependency>=1.0")
     assert lock_disagreements(pyproject, RUN_LOCK, extras=set()) == [
-        f"humanize>=4 is not pinned in run.txt: {RELOCK}"
+        f"example-new-dependency>=1.0 is not pinned in run.txt: {RELOCK}"
     ]
 
 
@@ -173,10 +173,10 @@ def test_the_build_backend_and_the_installer_are_held_to_their_bounds_too() -> N
 
 def test_a_test_extra_is_asked_of_the_test_lock_only() -> None:
     pyproject = read_pyproject()
-    pyproject["project"]["optional-dependencies"]["test"].append("humanize>=4")
+    pyproject["project"]["optional-dependencies"]["test"].append("example-new-dependency>=1.0")
     assert lock_disagreements(pyproject, RUN_LOCK, extras=set()) == []
     assert lock_disagreements(pyproject, TEST_LOCK, extras={"test"}) == [
-        f"humanize>=4 is not pinned in test.txt: {RELOCK}"
+        f"example-new-dependency>=1.0 is not pinned in test.txt: {RELOCK}"
     ]
 
 
