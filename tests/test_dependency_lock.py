@@ -137,13 +137,23 @@ def test_the_test_lock_holds_the_test_tools_and_the_run_lock_does_not() -> None:
     assert {"strawberry-graphql", "pip", "setuptools"} <= read_lock(RUN_LOCK).keys()
 
 
-# Each way pyproject.toml and a lock can part, on an edited copy, is reported.
+# Each way pyproject.toml and a lock can part, on an edited copy, is reported (beyond what the
+# real files report: the tests above say that, once).
+
+
+def reported_for_copies(
+    pyproject: dict[str, Any], lock: Path, extras: set[str], real_lock: Path | None = None
+) -> list[str]:
+    real = set(lock_disagreements(read_pyproject(), real_lock or lock, extras))
+    return [
+        problem for problem in lock_disagreements(pyproject, lock, extras) if problem not in real
+    ]
 
 
 def test_a_requirement_added_but_not_locked_is_reported() -> None:
     pyproject = read_pyproject()
     pyproject["project"]["dependencies"].append("example-new-dependency>=1.0")
-    assert lock_disagreements(pyproject, RUN_LOCK, extras=set()) == [
+    assert reported_for_copies(pyproject, RUN_LOCK, extras=set()) == [
         f"example-new-dependency>=1.0 is not pinned in run.txt: {RELOCK}"
     ]
 
@@ -154,7 +164,7 @@ def test_a_bound_the_pinned_release_does_not_satisfy_is_reported() -> None:
     dependencies = pyproject["project"]["dependencies"]
     dependencies[:] = [r for r in dependencies if not r.startswith("graphql-core")]
     dependencies.append(f"graphql-core>{pinned}")
-    assert lock_disagreements(pyproject, TEST_LOCK, extras={"test"}) == [
+    assert reported_for_copies(pyproject, TEST_LOCK, extras={"test"}) == [
         f"graphql-core>{pinned} is pinned at {pinned} in test.txt: {RELOCK}"
     ]
 
@@ -164,7 +174,7 @@ def test_the_build_backend_and_the_installer_are_held_to_their_bounds_too() -> N
     pyproject = read_pyproject()
     pyproject["build-system"]["requires"] = [f"setuptools>{locked['setuptools'].version}"]
     pyproject["dependency-groups"]["install"] = [f"pip<{locked['pip'].version}", "setuptools"]
-    assert lock_disagreements(pyproject, RUN_LOCK, extras=set()) == [
+    assert reported_for_copies(pyproject, RUN_LOCK, extras=set()) == [
         f"pip<{locked['pip'].version} is pinned at {locked['pip'].version} in run.txt: {RELOCK}",
         f"setuptools>{locked['setuptools'].version} is pinned at "
         f"{locked['setuptools'].version} in run.txt: {RELOCK}",
@@ -174,8 +184,8 @@ def test_the_build_backend_and_the_installer_are_held_to_their_bounds_too() -> N
 def test_a_test_extra_is_asked_of_the_test_lock_only() -> None:
     pyproject = read_pyproject()
     pyproject["project"]["optional-dependencies"]["test"].append("example-new-dependency>=1.0")
-    assert lock_disagreements(pyproject, RUN_LOCK, extras=set()) == []
-    assert lock_disagreements(pyproject, TEST_LOCK, extras={"test"}) == [
+    assert reported_for_copies(pyproject, RUN_LOCK, extras=set()) == []
+    assert reported_for_copies(pyproject, TEST_LOCK, extras={"test"}) == [
         f"example-new-dependency>=1.0 is not pinned in test.txt: {RELOCK}"
     ]
 
@@ -183,14 +193,14 @@ def test_a_test_extra_is_asked_of_the_test_lock_only() -> None:
 def test_a_requirement_only_for_another_platform_is_not_asked_for() -> None:
     pyproject = read_pyproject()
     pyproject["project"]["dependencies"].append("pywin32>=300; sys_platform == 'win32'")
-    assert lock_disagreements(pyproject, RUN_LOCK, extras=set()) == []
+    assert reported_for_copies(pyproject, RUN_LOCK, extras=set()) == []
 
 
 def test_a_requirement_dropped_from_pyproject_is_reported_with_what_only_it_needed() -> None:
     pyproject = read_pyproject()
     dependencies = pyproject["project"]["dependencies"]
     dependencies[:] = [r for r in dependencies if not r.startswith("argon2-cffi")]
-    reported = lock_disagreements(pyproject, RUN_LOCK, extras=set())
+    reported = reported_for_copies(pyproject, RUN_LOCK, extras=set())
     assert reported[:2] == [
         f"argon2-cffi is pinned in run.txt for {PROJECT_PARENT}, no longer asked for: {RELOCK}",
         f"argon2-cffi-bindings is pinned in run.txt for argon2-cffi, no longer asked for: {RELOCK}",
@@ -206,7 +216,7 @@ def test_a_pin_without_hashes_is_reported(tmp_path: Path) -> None:
     lock = tmp_path / "run.txt"
     lock.write_text("".join([*lines[:start], lines[start].split(" ")[0] + "\n", *lines[end:]]))
     version = read_lock(RUN_LOCK)["orjson"].version
-    assert lock_disagreements(read_pyproject(), lock, extras=set()) == [
+    assert reported_for_copies(read_pyproject(), lock, extras=set(), real_lock=RUN_LOCK) == [
         f"orjson=={version} has no hash in run.txt: {RELOCK}"
     ]
 
