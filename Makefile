@@ -8,8 +8,20 @@ STAMP := $(VENV)/.installed
 # `make run` needs only the project; `make test` and the tools also need the test extras.
 # A full install is also the run's, so it touches both stamps.
 RUN_STAMP := $(VENV)/.installed-run
+# Every Python package is pinned with its hashes in a lock made from pyproject.toml by
+# `make lock`: the project's with its test extras, and the project's alone at the same
+# versions. Both hold the installer too (pyproject's `install` group): the locked pip installs
+# the rest, then the locked setuptools builds the project without isolation. So a new release
+# anywhere changes no install until `make upgrade` takes it.
+TEST_LOCK := requirements/test.txt
+RUN_LOCK := requirements/run.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet
+# The lock's `pip==` entry and its hash lines, as a requirements file of its own on stdin.
+INSTALL_PIP = sed -n '/^pip==/,/[^\\]$$/p' $< | $(PIP_INSTALL) --require-hashes -r /dev/stdin
+INSTALL_LOCK = $(PIP_INSTALL) --require-hashes -r $<
+INSTALL_PROJECT := $(PIP_INSTALL) --no-deps --no-build-isolation -e .
 
-.PHONY: run test lint format schema bench bench-app app screenshots clean
+.PHONY: run test lint format schema bench bench-app app screenshots clean lock upgrade
 
 # The farmer's app (frontend/): built with the machine's Node.js and npm, again only when
 # its sources or its lock file changed. The build also writes the trusted documents.
@@ -25,15 +37,31 @@ CHROMIUM := /usr/bin/chromium
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(STAMP): $(TEST_LOCK) pyproject.toml | $(BIN)/python
+	$(INSTALL_PIP)
+	$(INSTALL_LOCK)
+	$(INSTALL_PROJECT)
 	touch $(STAMP) $(RUN_STAMP)
 
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+$(RUN_STAMP): $(RUN_LOCK) pyproject.toml | $(BIN)/python
+	$(INSTALL_PIP)
+	$(INSTALL_LOCK)
+	$(INSTALL_PROJECT)
 	touch $(RUN_STAMP)
+
+# `make lock` after editing pyproject.toml: the locks follow it and keep every pin that still
+# fits. `make upgrade`: the newest releases that fit, then every test. uv resolves for every
+# platform from the package index alone (it writes no index or local path into the locks).
+COMPILE := $(BIN)/uv pip compile --quiet --universal --python-version 3.13 --generate-hashes \
+	--custom-compile-command 'make lock' pyproject.toml --group pyproject.toml:install
+
+lock: $(STAMP)
+	$(COMPILE) $(UPGRADE) --extra test -o $(TEST_LOCK)
+	$(COMPILE) --constraints $(TEST_LOCK) -o $(RUN_LOCK)
+
+upgrade: UPGRADE := --upgrade
+upgrade: lock
+	$(MAKE) --no-print-directory test
 
 $(NPM_STAMP): frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
