@@ -19,7 +19,6 @@ const CROPS: Record<string, string[]> = {
   grain: ['玉米', '小麦', '水稻', '高粱', '大豆'],
   fruit: ['苹果', '梨'],
 }
-const PAGE = 2
 
 interface Crop {
   id: string
@@ -30,7 +29,7 @@ interface CropsData {
 }
 const CropsQuery = gql<CropsData, { kind: string; after: string | null }>`
   query Crops($kind: String, $after: String) {
-    crops(kind: $kind, first: ${PAGE}, after: $after) {
+    crops(kind: $kind, first: 2, after: $after) { # pages of 2
       edges { cursor node { id name } }
       pageInfo { hasNextPage endCursor }
     }
