@@ -15,27 +15,32 @@ export interface Connection<Node> {
   pageInfo: PageInfo
 }
 
-export interface PagedQueryArgs<Data, Variables extends AnyVariables, Node> {
+/** The type of a connection's nodes. */
+export type NodeOf<Conn extends Connection<unknown>> = Conn['edges'][number]['node']
+
+export interface PagedQueryArgs<Data, Variables extends AnyVariables, Conn extends Connection<unknown>> {
   query: TypedDocumentNode<Data, Variables>
   /** Every variable but `after`. When one changes the list starts again at its first page. */
   variables?: () => Omit<Variables, 'after'>
-  connection: (data: Data) => Connection<Node> | null | undefined
+  connection: (data: Data) => Conn | null | undefined
   pause?: MaybeRefOrGetter<boolean>
   requestPolicy?: RequestPolicy
 }
 
-export interface PagedQuery<Data, Variables extends AnyVariables, Node> {
+export interface PagedQuery<Data, Variables extends AnyVariables, Conn extends Connection<unknown>> {
   query: UseQueryResponse<Data, Variables>
   /** The cursor of the page asked for; null for the first. */
   after: Ref<string | null>
-  connection: ComputedRef<Connection<Node> | null | undefined>
-  items: ComputedRef<Node[]>
+  connection: ComputedRef<Conn | null | undefined>
+  items: ComputedRef<NodeOf<Conn>[]>
   hasNextPage: ComputedRef<boolean>
   /** The last page is shown (van-list's `finished`). */
   finished: ComputedRef<boolean>
   /** From asking for the next page until it is shown; writable for van-list's v-model:loading. */
   loadingMore: Ref<boolean>
   hasPrevious: ComputedRef<boolean>
+  /** Which page is shown, from 1, where a page replaces the one before (下一页). */
+  pageNumber: ComputedRef<number>
   /** Asks for the page after the last one shown; nothing when there is none or it is on its way. */
   more: () => void
   /** Back to the page shown before `more` (keyset paging keeps the cursors it came by). */
@@ -43,9 +48,9 @@ export interface PagedQuery<Data, Variables extends AnyVariables, Node> {
   restart: () => void
 }
 
-export function usePagedQuery<Data, Variables extends AnyVariables, Node>(
-  args: PagedQueryArgs<Data, Variables, Node>,
-): PagedQuery<Data, Variables, Node> {
+export function usePagedQuery<Data, Variables extends AnyVariables, Conn extends Connection<unknown>>(
+  args: PagedQueryArgs<Data, Variables, Conn>,
+): PagedQuery<Data, Variables, Conn> {
   const after = ref<string | null>(null)
   const trail = ref<(string | null)[]>([])
   const loadingMore = ref(false)
@@ -87,11 +92,12 @@ export function usePagedQuery<Data, Variables extends AnyVariables, Node>(
     query,
     after,
     connection,
-    items: computed(() => connection.value?.edges.map((edge) => edge.node) ?? []),
+    items: computed(() => connection.value?.edges.map((edge) => edge.node as NodeOf<Conn>) ?? []),
     hasNextPage,
     finished: computed(() => Boolean(connection.value) && !hasNextPage.value),
     loadingMore,
     hasPrevious: computed(() => trail.value.length > 0),
+    pageNumber: computed(() => trail.value.length + 1),
     more,
     previous,
     restart,
