@@ -15,12 +15,12 @@ const refused = new CombinedError({ graphQLErrors: [{ message: '请先登录' }]
 
 function told() {
   const toasts: string[] = []
-  return { toasts, toast: (message: string) => void toasts.push(message) }
+  return { toasts, say: (message: string) => void toasts.push(message) }
 }
 
 describe('settle', () => {
   test('the first userError is the toast, and each goes beside its field', () => {
-    const { toasts, toast } = told()
+    const { toasts, say } = told()
     const errors: Record<string, string> = {}
     const payload: Payload = {
       listing: null,
@@ -30,38 +30,38 @@ describe('settle', () => {
         { field: null, message: '今天发布太多了' },
       ],
     }
-    const result = settle({ payload, variables: {} }, { failure: '发布失败', fields: { into: errors, key: lastPart('form') } }, toast)
+    const result = settle({ payload, variables: {} }, { failure: '发布失败', fields: { into: errors, key: lastPart('form') }, say })
     expect(result).toBe(null)
     expect(toasts).toEqual(['请填写标题'])
     expect(errors).toEqual({ title: '请填写标题', price: '价格必须大于 0', form: '今天发布太多了' })
   })
 
   test('no answer: the failure text by its cause, the server message, or nothing', () => {
-    const { toasts, toast } = told()
+    const { toasts, say } = told()
     const failure = byCause('网络不通，请稍后再发布', '发布失败，请稍后再试')
-    settle({ payload: undefined, error: networkDown, variables: {} }, { failure }, toast)
-    settle({ payload: undefined, error: refused, variables: {} }, { failure }, toast)
-    settle({ payload: undefined, error: refused, variables: {} }, { failure: serverOr('发送失败') }, toast)
-    settle({ payload: undefined, error: networkDown, variables: {} }, { failure: serverOr('发送失败') }, toast)
-    settle({ payload: undefined, error: refused, variables: {} }, { failure: () => null }, toast)
+    settle({ payload: undefined, error: networkDown, variables: {} }, { failure, say })
+    settle({ payload: undefined, error: refused, variables: {} }, { failure, say })
+    settle({ payload: undefined, error: refused, variables: {} }, { failure: serverOr('发送失败'), say })
+    settle({ payload: undefined, error: networkDown, variables: {} }, { failure: serverOr('发送失败'), say })
+    settle({ payload: undefined, error: refused, variables: {} }, { failure: () => null, say })
     expect(toasts).toEqual(['网络不通，请稍后再发布', '发布失败，请稍后再试', '请先登录', '发送失败'])
   })
 
   test('an answer that did not do what was asked is a failure; one that did is the payload', () => {
-    const { toasts, toast } = told()
+    const { toasts, say } = told()
     const done = (payload: Payload) => Boolean(payload.listing)
-    expect(settle({ payload: { listing: null, userErrors: [] }, variables: {} }, { failure: '发布失败', done }, toast)).toBe(null)
+    expect(settle({ payload: { listing: null, userErrors: [] }, variables: {} }, { failure: '发布失败', done, say })).toBe(null)
     const listed = { listing: { id: 'L1', title: '玉米 500 公斤' }, userErrors: [] }
-    expect(settle({ payload: listed, variables: {} }, { failure: '发布失败', done }, toast)).toBe(listed)
+    expect(settle({ payload: listed, variables: {} }, { failure: '发布失败', done, say })).toBe(listed)
     expect(toasts).toEqual(['发布失败'])
   })
 
   test('a write that may wait is handed to the queue when the network failed, without a toast', () => {
-    const { toasts, toast } = told()
+    const { toasts, say } = told()
     const queued: unknown[] = []
     const variables = { input: { listingId: 'L1' } }
-    settle({ payload: undefined, error: networkDown, variables }, { failure: '下单失败', offline: (v) => queued.push(v) }, toast)
-    settle({ payload: undefined, error: refused, variables }, { failure: '下单失败', offline: (v) => queued.push(v) }, toast)
+    settle({ payload: undefined, error: networkDown, variables }, { failure: '下单失败', offline: (v) => queued.push(v), say })
+    settle({ payload: undefined, error: refused, variables }, { failure: '下单失败', offline: (v) => queued.push(v), say })
     expect(queued).toEqual([variables])
     expect(toasts).toEqual(['下单失败'])
   })

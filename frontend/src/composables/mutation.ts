@@ -21,7 +21,9 @@ export interface Telling<P extends Payload, Variables> {
   /** Whether the answer did what was asked; by default, any payload without userErrors. */
   done?: (payload: P) => boolean
   /** A form: each userError's message also goes beside its field, under `key(error)`. */
-  fields?: { into: Record<string, string>; key: (error: UserError) => string }
+  fields?: { into: Record<string, string> | (() => Record<string, string>); key: (error: UserError) => string }
+  /** How a message is told: a toast, unless the screen shows it in place. */
+  say?: (message: string) => void
   /** A write that may wait for the network: handed here when the network failed, no toast. */
   offline?: (variables: Variables) => void
 }
@@ -54,29 +56,34 @@ export const serverOr =
 export function settle<P extends Payload, Variables>(
   answer: { payload: P | null | undefined; error?: CombinedError; variables: Variables },
   telling: Telling<P, Variables>,
-  toast: (message: string) => void = showToast,
 ): P | null {
   const { payload, error } = answer
+  const say = telling.say ?? showToast
   if (error?.networkError && telling.offline) {
     telling.offline(answer.variables)
     return null
   }
   if (payload?.userErrors.length) {
-    if (telling.fields) for (const userError of payload.userErrors) telling.fields.into[telling.fields.key(userError)] = userError.message
-    toast(payload.userErrors[0].message)
+    if (telling.fields) {
+      const { into, key } = telling.fields
+      const fields = typeof into === 'function' ? into() : into
+      for (const userError of payload.userErrors) fields[key(userError)] = userError.message
+    }
+    say(payload.userErrors[0].message)
     return null
   }
   if (!payload || (telling.done && !telling.done(payload))) {
     const message = typeof telling.failure === 'string' ? telling.failure : telling.failure(error)
-    if (message !== null) toast(message)
+    if (message !== null) say(message)
     return null
   }
   return payload
 }
 
-export interface MutationWithErrors<P, Variables> {
-  /** Sends it; the payload when it did what was asked, else null (the reason is told). */
-  run: (variables: Variables) => Promise<P | null>
+export interface MutationWithErrors<P extends Payload, Variables> {
+  /** Sends it; the payload when it did what was asked, else null (the reason is told).
+   * `also` adds to the telling for this one call (the outbox label of what it sends). */
+  run: (variables: Variables, also?: Partial<Telling<P, Variables>>) => Promise<P | null>
   fetching: Ref<boolean>
 }
 
@@ -88,10 +95,10 @@ export function useMutationWithErrors<Data, Variables extends AnyVariables, P ex
   const mutation = useMutation<Data, Variables>(document)
   return {
     fetching: mutation.fetching,
-    async run(variables) {
+    async run(variables, also) {
       const result = await mutation.executeMutation(variables)
       const payload = result.data ? payloadOf(result.data) : undefined
-      return settle({ payload, error: result.error, variables }, telling)
+      return settle({ payload, error: result.error, variables }, { ...telling, ...also })
     },
   }
 }
