@@ -24,6 +24,8 @@ export interface Telling<P extends Payload, Variables> {
   fields?: { into: Record<string, string> | (() => Record<string, string>); key: (error: UserError) => string }
   /** How a message is told: a toast, unless the screen shows it in place. */
   say?: (message: string) => void
+  /** The screen lists every userError itself (a form's problems above its button): no toast for them. */
+  listed?: (errors: readonly UserError[]) => void
   /** A write that may wait for the network: handed here when the network failed, no toast. */
   offline?: (variables: Variables) => void
 }
@@ -69,7 +71,8 @@ export function settle<P extends Payload, Variables>(
       const fields = typeof into === 'function' ? into() : into
       for (const userError of payload.userErrors) fields[key(userError)] = userError.message
     }
-    say(payload.userErrors[0].message)
+    if (telling.listed) telling.listed(payload.userErrors)
+    else say(payload.userErrors[0].message)
     return null
   }
   if (!payload || (telling.done && !telling.done(payload))) {
