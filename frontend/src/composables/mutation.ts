@@ -25,7 +25,7 @@ export interface Telling<P extends Payload, Variables> {
   /** How a message is told: a toast, unless the screen shows it in place. */
   say?: (message: string) => void
   /** The screen lists every userError itself (a form's problems above its button): no toast for them. */
-  listed?: (errors: readonly UserError[]) => void
+  listed?: (errors: P['userErrors']) => void
   /** A write that may wait for the network: handed here when the network failed, no toast. */
   offline?: (variables: Variables) => void
 }
