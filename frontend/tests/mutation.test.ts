@@ -56,6 +56,22 @@ describe('settle', () => {
     expect(toasts).toEqual(['发布失败'])
   })
 
+  test('a screen that lists its problems gets them all, with no toast; a form read anew each time', () => {
+    const { toasts, say } = told()
+    const listed: string[][] = []
+    const payload: Payload = { listing: null, userErrors: [{ field: 'slots.1', message: '时段重叠' }, { field: 'slots.3', message: '已过去' }] }
+    settle({ payload, variables: {} }, { failure: '发布失败', listed: (errors) => listed.push(errors.map((e) => e.message)), say })
+    expect(listed).toEqual([['时段重叠', '已过去']])
+    expect(toasts).toEqual([])
+
+    let form: Record<string, string> = {}
+    const telling = { failure: '注册失败', fields: { into: () => form, key: lastPart('name') }, say }
+    form = { phone: '手机号格式不对' } // the screen's own checks put a new object in place
+    settle({ payload: { listing: null, userErrors: [{ field: 'input.phone', message: '手机号已注册' }] }, variables: {} }, telling)
+    expect(form).toEqual({ phone: '手机号已注册' })
+    expect(toasts).toEqual(['手机号已注册'])
+  })
+
   test('a write that may wait is handed to the queue when the network failed, without a toast', () => {
     const { toasts, say } = told()
     const queued: unknown[] = []
