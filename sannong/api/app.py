@@ -7,6 +7,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -114,6 +115,22 @@ def tune_garbage_collection() -> None:
     gc.set_threshold(20_000, 10, 10)
 
 
+@dataclass(frozen=True)
+class AppState:
+    """What the lifespan and the endpoints of one app read, on `app.state.sannong`."""
+
+    settings: Settings
+    services: Services
+    readiness: Readiness
+    client: Client
+    job_client: Client  # the same as `client` when the jobs share it
+
+
+def _state(app: Starlette) -> AppState:
+    state: AppState = app.state.sannong
+    return state
+
+
 def create_app(settings: Settings | None = None, client: Client | None = None) -> Starlette:
     settings = settings or get_settings()
     configure_logging(settings.log_level)
@@ -129,9 +146,6 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         if settings.mongodb_uri and settings.jobs_enabled
         else client
     )
-    job_db = job_client[settings.database]
-    http_session: aiohttp.ClientSession | None = None
-
     services = Services(
         settings=settings,
         db=db,
@@ -148,104 +162,7 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
         settings.trusted_documents, only=settings.trusted_documents_only
     )
     view = GraphQLView(build_schema(settings), services, documents)
-    readiness = Readiness(settings.ready_stale_seconds)
-
-    @asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        nonlocal http_session
-        if settings.sms_gateway_url is not None:
-            http_session = aiohttp.ClientSession()
-        services.sms = sms_provider(db, settings, http_session)
-        await asyncio.to_thread(text.warm_up)
-        indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
-        probing = asyncio.create_task(readiness.probe(db))
-        await services.events.start()
-        references = asyncio.create_task(_drop_changed_references(services.events, db.name))
-        app.state.services = services
-        metrics_server = _serve_metrics_on_loopback(settings.metrics_port)
-        runner = JobRunner(
-            JobServices(job_db, sms_provider(job_db, settings, http_session)),
-            HANDLERS,
-            lease=timedelta(seconds=settings.jobs_lease_seconds),
-            poll_seconds=settings.jobs_poll_seconds,
-        )
-        jobs = asyncio.create_task(runner.run_forever()) if settings.jobs_enabled else None
-        try:
-            yield
-        finally:
-            if jobs is not None:
-                runner.stop()  # the job at hand may finish within the grace period
-                with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                    await asyncio.wait_for(jobs, SHUTDOWN_GRACE_SECONDS)
-            readiness.stop()
-            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-                await asyncio.wait_for(asyncio.shield(probing), SHUTDOWN_GRACE_SECONDS)
-            for task in (references, probing):
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            await services.events.stop()
-            # An index build cut off mid-command leaves its connection behind: let it finish.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(indexing), SHUTDOWN_GRACE_SECONDS)
-            if metrics_server is not None:
-                metrics_server.shutdown()
-                metrics_server.server_close()
-            indexing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await indexing
-            if http_session is not None:
-                await http_session.close()
-            if job_client is not client:
-                await job_client.close()
-            await client.close()
-
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
-
-    async def readyz(request: Request) -> Response:
-        if not readiness.probed.is_set():  # just started: the first answer is on its way
-            await readiness.wait_for_first_probe()
-        if not readiness.ready:
-            return JSONResponse({"status": "database unavailable"}, status_code=503)
-        return JSONResponse({"status": "ready"})
-
-    async def metrics(request: Request) -> Response:
-        """Only to the bearer of `metrics_token`; without one, not on the public port."""
-        token = settings.metrics_token
-        if token is None:
-            return JSONResponse({"error": "not found"}, status_code=404)
-        expected = f"Bearer {token.get_secret_value()}".encode()
-        if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected):
-            return JSONResponse(
-                {"error": "指标需要令牌"},
-                status_code=401,
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    async def media(request: Request) -> Response:
-        """Photos, thumbnails and notice PDFs; names are content hashes, so they are cached
-        for good."""
-        name = request.path_params["name"]
-        data = await services.photos.get(name) if KEY.fullmatch(name) else None
-        if data is None:
-            return Response(status_code=404)
-        stem, _, suffix = name.rpartition(".")
-        etag = f'"{stem}"'
-        headers = {
-            "Cache-Control": f"public, max-age={settings.media_cache_seconds}, immutable",
-            "ETag": etag,
-            "X-Content-Type-Options": "nosniff",
-        }
-        if suffix == "pdf":  # a document shown by the browser's viewer, never run as a page
-            headers["Content-Security-Policy"] = "sandbox"
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        media_type = "application/pdf" if suffix == "pdf" else "image/webp"
-        return Response(data, media_type=media_type, headers=headers)
-
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/graphql", view),  # the view answers other methods with a coded 405
             WebSocketRoute("/graphql", view),
@@ -255,30 +172,162 @@ def create_app(settings: Settings | None = None, client: Client | None = None) -
             Route("/metrics", metrics),
             *app_routes(settings.app_dir),  # last: its catch-all never shadows the API
         ],
-        middleware=[
-            Middleware(RequestObserver),
-            Middleware(SecurityHeaders),  # CSP, nosniff, no framing: `sannong/api/headers.py`
-            Middleware(
-                ClientLimits,
-                in_flight=settings.graphql_in_flight_per_client,
-                per_second=settings.graphql_per_second_per_client,
-                burst=settings.graphql_burst_per_client,
-            ),
-            # A weak 3G link is the bottleneck, not the CPU: answers over 1 KB go
-            # compressed (zstd, brotli or gzip, as the client accepts) at fast levels that
-            # keep most of the gain; only text types, so WebP photos are left alone.
-            Middleware(
-                CompressMiddleware,
-                minimum_size=COMPRESS_FROM_BYTES,
-                zstd_level=4,
-                brotli_quality=4,
-                gzip_level=6,
-            ),
-            Middleware(
-                BodyLimit,
-                max_bytes=settings.max_body_bytes,
-                max_upload_bytes=settings.max_upload_bytes,
-            ),
-        ],
-        lifespan=lifespan,
+        middleware=_middleware(settings),
+        lifespan=_lifespan,
     )
+    readiness = Readiness(settings.ready_stale_seconds)
+    app.state.sannong = AppState(settings, services, readiness, client, job_client)
+    app.state.services = services
+    return app
+
+
+def _middleware(settings: Settings) -> list[Middleware]:
+    return [
+        Middleware(RequestObserver),
+        Middleware(SecurityHeaders),  # CSP, nosniff, no framing: `sannong/api/headers.py`
+        Middleware(
+            ClientLimits,
+            in_flight=settings.graphql_in_flight_per_client,
+            per_second=settings.graphql_per_second_per_client,
+            burst=settings.graphql_burst_per_client,
+        ),
+        # A weak 3G link is the bottleneck, not the CPU: answers over 1 KB go
+        # compressed (zstd, brotli or gzip, as the client accepts) at fast levels that
+        # keep most of the gain; only text types, so WebP photos are left alone.
+        Middleware(
+            CompressMiddleware,
+            minimum_size=COMPRESS_FROM_BYTES,
+            zstd_level=4,
+            brotli_quality=4,
+            gzip_level=6,
+        ),
+        Middleware(
+            BodyLimit,
+            max_bytes=settings.max_body_bytes,
+            max_upload_bytes=settings.max_upload_bytes,
+        ),
+    ]
+
+
+@asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    """Each resource goes on the stack as soon as it exists, so they are closed in the
+    reverse order of their start, and a start that fails half-way closes what was
+    already running (tasks, the SMS session, the database clients) before it raises."""
+    state = _state(app)
+    settings, services, readiness = state.settings, state.services, state.readiness
+    async with contextlib.AsyncExitStack() as running:
+        running.push_async_callback(state.client.close)
+        if state.job_client is not state.client:
+            running.push_async_callback(state.job_client.close)
+        http_session: aiohttp.ClientSession | None = None
+        if settings.sms_gateway_url is not None:
+            http_session = await running.enter_async_context(aiohttp.ClientSession())
+        services.sms = sms_provider(services.db, settings, http_session)
+        await asyncio.to_thread(text.warm_up)
+        indexing = asyncio.create_task(_ensure_indexes_when_reachable(services))
+        running.push_async_callback(_let_finish, indexing)
+        probing = asyncio.create_task(readiness.probe(services.db))
+        running.push_async_callback(_stop_probing, readiness, probing)
+        await services.events.start()
+        running.push_async_callback(services.events.stop)
+        references = asyncio.create_task(
+            _drop_changed_references(services.events, services.db.name)
+        )
+        running.push_async_callback(_cancel, references)
+        if (metrics_server := _serve_metrics_on_loopback(settings.metrics_port)) is not None:
+            running.callback(_close_metrics_server, metrics_server)
+        if settings.jobs_enabled:
+            job_db = state.job_client[settings.database]
+            runner = JobRunner(
+                JobServices(job_db, sms_provider(job_db, settings, http_session)),
+                HANDLERS,
+                lease=timedelta(seconds=settings.jobs_lease_seconds),
+                poll_seconds=settings.jobs_poll_seconds,
+            )
+            running.push_async_callback(
+                _stop_jobs, runner, asyncio.create_task(runner.run_forever())
+            )
+        yield
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _let_finish(task: asyncio.Task[None]) -> None:
+    """An index build cut off mid-command leaves its connection behind: let it finish."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(task), SHUTDOWN_GRACE_SECONDS)
+    await _cancel(task)
+
+
+async def _stop_probing(readiness: Readiness, probing: asyncio.Task[None]) -> None:
+    readiness.stop()
+    with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+        await asyncio.wait_for(asyncio.shield(probing), SHUTDOWN_GRACE_SECONDS)
+    await _cancel(probing)
+
+
+async def _stop_jobs(runner: JobRunner, jobs: asyncio.Task[None]) -> None:
+    runner.stop()  # the job at hand may finish within the grace period
+    with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+        await asyncio.wait_for(jobs, SHUTDOWN_GRACE_SECONDS)
+
+
+def _close_metrics_server(server: Any) -> None:
+    server.shutdown()
+    server.server_close()
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    readiness = _state(request.app).readiness
+    if not readiness.probed.is_set():  # just started: the first answer is on its way
+        await readiness.wait_for_first_probe()
+    if not readiness.ready:
+        return JSONResponse({"status": "database unavailable"}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+async def metrics(request: Request) -> Response:
+    """Only to the bearer of `metrics_token`; without one, not on the public port."""
+    token = _state(request.app).settings.metrics_token
+    if token is None:
+        return JSONResponse({"error": "not found"}, status_code=404)
+    expected = f"Bearer {token.get_secret_value()}".encode()
+    if not hmac.compare_digest(request.headers.get("authorization", "").encode(), expected):
+        return JSONResponse(
+            {"error": "指标需要令牌"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+async def media(request: Request) -> Response:
+    """Photos, thumbnails and notice PDFs; names are content hashes, so they are cached
+    for good."""
+    state = _state(request.app)
+    name = request.path_params["name"]
+    data = await state.services.photos.get(name) if KEY.fullmatch(name) else None
+    if data is None:
+        return Response(status_code=404)
+    stem, _, suffix = name.rpartition(".")
+    etag = f'"{stem}"'
+    headers = {
+        "Cache-Control": f"public, max-age={state.settings.media_cache_seconds}, immutable",
+        "ETag": etag,
+        "X-Content-Type-Options": "nosniff",
+    }
+    if suffix == "pdf":  # a document shown by the browser's viewer, never run as a page
+        headers["Content-Security-Policy"] = "sandbox"
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    media_type = "application/pdf" if suffix == "pdf" else "image/webp"
+    return Response(data, media_type=media_type, headers=headers)
