@@ -20,9 +20,8 @@ from strawberry.types.cast import cast as strawberry_cast
 from strawberry.types.scalar import ScalarDefinition, scalar
 
 from sannong.api.errors import CodedErrors
-from sannong.api.fast_fields import streamline
+from sannong.api.execution import executor_class, streamline
 from sannong.api.limits import DocumentCache, Limits, RequestValidation
-from sannong.api.plans import executor_class
 from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
