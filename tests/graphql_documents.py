@@ -57,6 +57,7 @@ BAD_SCALARS: dict[str, list[Any]] = {
 }
 STRINGS = ["玉米", "大白菜", "通知", "a", ""]
 BAD_PROBABILITY = 0.08
+NESTED_BAD_ID = 0.6
 
 
 class _Skip(Exception):
@@ -73,9 +74,10 @@ class Pools:
     bogus_ids: list[str]
     bogus_cursors: list[str]
 
-    def id_for(self, rng: random.Random, argument: str) -> str:
-        """An ID of the type the argument's name says (`regionId`: a Region's), else any."""
-        if rng.random() < BAD_PROBABILITY:
+    def id_for(self, rng: random.Random, argument: str, bad: float) -> str:
+        """An ID of the type the argument's name says (`regionId`: a Region's), else any;
+        with probability `bad` a bogus one."""
+        if rng.random() < bad:
             return rng.choice(self.bogus_ids)
         kind = argument.removesuffix("s").removesuffix("Id")
         kind = kind[:1].upper() + kind[1:]
@@ -94,6 +96,7 @@ class _Document:
 class Documents:
     def __init__(self, schema: GraphQLSchema, pools: Pools, seed: int) -> None:
         self.schema, self.pools = schema, pools
+        self.depth = 0
         self.rng = random.Random(seed)
         self.reached: set[str] = set()  # the object types documents selected, over all
 
@@ -157,12 +160,13 @@ class Documents:
 
     def field(self, name: str, definition: GraphQLField, depth: int, aliased: bool) -> str:
         rng = self.rng
+        self.depth = depth
         arguments = []
         for arg_name, argument in definition.args.items():
             required = (
                 isinstance(argument.type, GraphQLNonNull) and argument.default_value is Undefined
             )
-            if not required and rng.random() > 0.4:
+            if not required and rng.random() > (0.4 if depth == 0 else 0.7):
                 continue
             try:
                 arguments.append(f"{arg_name}: {self.argument(arg_name, argument.type)}")
@@ -223,7 +227,9 @@ class Documents:
         assert isinstance(kind, GraphQLScalarType)
         bad = rng.random() < BAD_PROBABILITY
         if kind.name == "ID":
-            return self.pools.id_for(rng, name)
+            # Below the root a refused ID is an error inside an object or a list item
+            # (`me { followedCommodities { latestPrice(marketId:) } }`): more of those.
+            return self.pools.id_for(rng, name, NESTED_BAD_ID if self.depth else BAD_PROBABILITY)
         if kind.name == "String":
             if name in ("after", "before", "cursor"):
                 return rng.choice(self.pools.bogus_cursors if bad else self.pools.cursors)

@@ -103,7 +103,7 @@ async def test_plans_answer_every_roles_documents_as_graphql_core(
     cursors = [e["cursor"] for page in pages.json()["data"].values() for e in page["edges"]]
     pools = Pools(ids, cursors, BOGUS_IDS, bogus_cursors=["", "bogus-cursor"])
 
-    compared = answered = 0
+    compared = answered = nested = 0
     reached: set[str] = set()
     for number, (role, headers) in enumerate(roles.items()):
         documents = Documents(planned._schema, pools, seed=number)
@@ -119,10 +119,13 @@ async def test_plans_answer_every_roles_documents_as_graphql_core(
             assert answers[1] == answers[0], f"{role}, seed {number}:\n{document}\n{variables}"
             compared += 1
             answered += answers[0][1].get("data") is not None
+            errors = [orjson.loads(e) for e in answers[0][1]["errors"]]
+            nested += any(len(e.get("path") or ()) > 2 for e in errors)
         reached |= documents.reached
     # Not only a comparison of refusals (roles are refused much, and rightly): many
     # documents answered, over most of the schema.
     assert answered > compared * 0.5, (answered, compared)
+    assert nested >= 3, "errors below the root, in objects and list items"
     object_types = [
         name
         for name, kind in planned._schema.type_map.items()
