@@ -16,7 +16,7 @@ fields carry per-request state): those run as graphql-core runs them.
 
 This is the smallest alternative to the API's execution plans (`api/execution/plans.py`)
 that `bench/profile_home.py` measures side by side with them; it is not shipped: it kept
-well under half of the plans' saving (README, "Performance").
+under half of the plans' saving (README, "Performance").
 """
 
 from collections import OrderedDict
@@ -113,7 +113,7 @@ class OperationCache:
 
 class RememberingExecutor(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor with the collected fields of an operation kept across
-    requests. A schema gets its own subclass with its own cache (`executor_class`)."""
+    requests. A schema gets its own subclass with its own cache (`remember_selections`)."""
 
     cache: ClassVar[OperationCache | None] = None
     _selections: _Selections | None = None  # this request's share of the cache
