@@ -13,13 +13,16 @@ internals, so each piece is checked against the releases it was tested with
   every request; a query runs from a plan made once per operation. Subclasses
   strawberry's execution context and graphql-core's `Executor`, calls its
   `collect_fields`, `collect_subfields` and `get_argument_values`.
+- `names.py`: strawberry converts argument names to camel case on every call; they are
+  converted once (through strawberry's public `NameConverter`: no version check).
 
 What the API saves with them, and the smaller alternatives that were measured and left
 out: README, "Performance"; `bench/profile_home.py` prints the figures side by side.
 """
 
 from sannong.api.execution.fast_fields import streamline
+from sannong.api.execution.names import RememberedNames
 from sannong.api.execution.plans import executor_class
 from sannong.api.execution.versions import TESTED_VERSIONS
 
-__all__ = ["TESTED_VERSIONS", "executor_class", "streamline"]
+__all__ = ["TESTED_VERSIONS", "RememberedNames", "executor_class", "streamline"]
