@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 import pytest
+from graphql import GraphQLObjectType
 from starlette.applications import Starlette
 
 from sannong.api.execution.plans import PlannedExecutor
@@ -70,9 +71,10 @@ def comparable(body: bytes) -> dict[str, Any]:
     }
 
 
-# A document whose non-null field fails cancels its siblings' database commands midway
-# (graphql-core's executor does it, with plans or without): the driver then drops that
-# connection unclosed, and Python says so when it collects the socket.
+# Some generated documents leave one of the driver's database connections unclosed, and
+# Python says so when it collects the socket. It happens with graphql-core's executor
+# alone too (plans off both ways), so it is not the plans'; likely sibling fields
+# cancelled in mid-command when a field fails (left for a separate look).
 @pytest.mark.filterwarnings(
     "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
 )
@@ -129,6 +131,6 @@ async def test_plans_answer_every_roles_documents_as_graphql_core(
     object_types = [
         name
         for name, kind in planned._schema.type_map.items()
-        if not name.startswith("__") and type(kind).__name__ == "GraphQLObjectType"
+        if not name.startswith("__") and isinstance(kind, GraphQLObjectType)
     ]
     assert len(reached) > len(object_types) * 0.5, sorted(set(object_types) - reached)
