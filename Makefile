@@ -111,6 +111,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.fanout_stress
 	$(BIN)/python -m bench.load
 	$(BIN)/python -m bench.photo_memory
+	$(BIN)/python -m bench.profile_home --requests 40 --rounds 16 --compare-only
 
 # Lighthouse lives in frontend/bench with its own lock file: only the benchmark needs it.
 BENCH_NPM_STAMP := frontend/bench/node_modules/.installed

@@ -2,22 +2,25 @@
 
     .venv/bin/python -m bench.profile_home [--requests N] [--rounds R] [--top K]
         [--sort tottime|cumulative] [--save FILE] [--pyinstrument] [--concurrency C]
+        [--compare-only]
 
 Seeds the demo data grown to the first size of `bench/load.py` (the same helpers, the
 same SQLite file), serves it from the embedded server in its own process, then drives
 the real ASGI apps in this process, with raw ASGI messages (no HTTP client or server in
-between: their cost is the same for both and not ours to cut):
+between: their cost is the same for all and not ours to cut):
 
-1. the API (`create_app`) with Home requests as the demo farmer (logged in once);
+1. the API (`create_app`) with Home requests as the demo farmer (logged in once), its
+   schema run by each of the executors in turn (`EXECUTORS`): the API's as configured,
+   and the alternatives it was measured against;
 2. the floor (`bench/floor.py`'s endpoint) with requests for the same data,
 
 in R short rounds of N/4 requests each, taking turns. It prints the CPU milliseconds
 per request of this process for each, best and median of the rounds (time.process_time:
 the machine is shared, so wall time is noise, and even CPU time varies with what else
-runs; the database server's CPU is another process's and not counted), their ratio,
-the garbage collector's share, and a cProfile top list of N more API requests
-(a second, profiled run timed by CPU time: cProfile slows calls down, so its times
-are relative only).
+runs; the database server's CPU is another process's and not counted), their ratios to
+the floor, the garbage collector's share, and (unless --compare-only, as `make bench`
+runs it) a cProfile top list of N more API requests (a second, profiled run timed by
+CPU time: cProfile slows calls down, so its times are relative only).
 """
 
 import argparse
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import strawberry
 import uvloop
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -50,10 +54,27 @@ from bench.load import (
     build_base,
     grow,
 )
+from bench.remembered_selections import remember_selections
 from sannong.api.app import create_app, tune_garbage_collection
+from sannong.api.graphql import GraphQLView
+from sannong.api.schema import MUTATIONS, SUBSCRIPTIONS, _query_type, build_schema
 from sannong.db.embedded import EmbeddedServer
 from sannong.seed import DEMO_ACCOUNTS
 from sannong.settings import Settings
+
+# The API's schema run by each executor: the API's own (plans), the smallest alternative
+# to them (`bench/remembered_selections.py`), graphql-core's executor as it comes (plans
+# off: the API with `SANNONG_EXECUTION_PLANS=false`), and strawberry as it comes.
+PLAIN = "graphql-core, plain"
+KEPT = "graphql-core, selections kept"
+EXECUTORS: dict[str, Callable[[Settings], strawberry.Schema]] = {
+    "plans (api/execution)": lambda s: build_schema(s.model_copy(update={"execution_plans": True})),
+    KEPT: lambda s: remember_selections(
+        build_schema(s.model_copy(update={"execution_plans": False}))
+    ),
+    PLAIN: lambda s: build_schema(s.model_copy(update={"execution_plans": False})),
+    "default strawberry": lambda _: default_strawberry(),
+}
 
 type App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
 
@@ -126,6 +147,21 @@ def collections() -> Iterator[dict[str, Any]]:
         gc.callbacks.remove(observe)
 
 
+def default_strawberry() -> strawberry.Schema:
+    """The same types in a schema as strawberry makes it: its own executor and field
+    resolvers, the document parsed and validated on every request (no document cache,
+    so none of the API's limits either), errors logged its way."""
+    return strawberry.Schema(
+        query=_query_type(),
+        mutation=strawberry.tools.merge_types("Mutation", MUTATIONS),
+        subscription=strawberry.tools.merge_types("Subscription", SUBSCRIPTIONS),
+    )
+
+
+def view_of(app: Starlette) -> GraphQLView:
+    return next(r.app for r in app.routes if isinstance(getattr(r, "app", None), GraphQLView))
+
+
 async def cpu_ms_per_request(
     send: Callable[[], Awaitable[Any]], n: int, concurrency: int = 1
 ) -> float:
@@ -185,6 +221,7 @@ async def run(
     save: Path | None,
     sampler: bool,
     concurrency: int,
+    compare_only: bool,
 ) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="sannong-profile-"))
     path = workdir / "bench.sqlite"
@@ -224,36 +261,71 @@ async def run(
                 status, answer = await call(api, "POST", "/graphql", body, headers)
                 assert status == 200 and b'"errors"' not in answer, answer[:500]
 
+            view = view_of(api)
+            schemas = {label: make(settings) for label, make in EXECUTORS.items()}
+            first = next(iter(schemas))
+            floor_label = "the floor, by hand"
+
             async def by_hand() -> None:
                 status, _ = await call(
                     floor_app, "GET", f"/home?village={village_key}&n=5", headers=headers
                 )
                 assert status == 200
 
-            for send in (home, by_hand):  # fills both processes' copies and caches
+            answers: dict[str, Any] = {}
+            for label, schema in schemas.items():  # fills the copies and caches
+                view.schema = schema
                 for _ in range(20):
-                    await send()
-            rounds: dict[str, list[float]] = {"api": [], "floor": []}
+                    await home()
+                _, answer = await call(api, "POST", "/graphql", body, headers)
+                answers[label] = orjson.loads(answer)["data"]
+            assert all(a == answers[first] for a in answers.values()), "executors disagree"
+            kept = schemas[KEPT].execution_context_class.cache
+            assert any(s for o in kept.operations.values() for s in o.selections.values()), (
+                "the alternative kept nothing: it would be measured as plain graphql-core"
+            )
+            for _ in range(20):
+                await by_hand()
+            rounds: dict[str, list[float]] = {label: [] for label in (*schemas, floor_label)}
             each = max(1, requests // 4)
-            for _ in range(rounds_of):  # short, interleaved: a busy moment hits both
-                rounds["api"].append(await cpu_ms_per_request(home, each, concurrency))
-                rounds["floor"].append(await cpu_ms_per_request(by_hand, each, concurrency))
+            turns = [*schemas, floor_label]
+            for round_ in range(rounds_of):  # short, interleaved: a busy moment hits all
+                at = round_ % len(turns)  # each takes every place in the order in turn
+                for label in turns[at:] + turns[:at]:
+                    if label == floor_label:
+                        send = by_hand
+                    else:
+                        view.schema, send = schemas[label], home
+                    rounds[label].append(await cpu_ms_per_request(send, each, concurrency))
+            view.schema = schemas[first]
+            best = {label: min(found) for label, found in rounds.items()}
+            median = {label: statistics.median(found) for label, found in rounds.items()}
+            print(
+                f"CPU ms per Home request, best and median of {rounds_of} rounds of {each}, "
+                f"{concurrency} in flight; x the floor (best, median):"
+            )
+            width = max(map(len, rounds))
+            for label in rounds:
+                print(
+                    f"  {label:<{width}}  {best[label]:6.2f} {median[label]:6.2f}  "
+                    f"{best[label] / best[floor_label]:5.2f}x "
+                    f"{median[label] / median[floor_label]:5.2f}x"
+                )
+            # Paired by round (the same moment of a shared machine): the median saving.
+            plain = rounds[PLAIN]
+            print("CPU ms saved per request against plain graphql-core, median of the rounds:")
+            for label in schemas:
+                if label != PLAIN:
+                    pairs = zip(plain, rounds[label], strict=True)
+                    saved = statistics.median(p - x for p, x in pairs)
+                    print(f"  {label:<{width}}  {saved:6.2f}")
+            if compare_only:
+                await floor.db.client.close()
+                return
             with collections() as gc_api:
                 await cpu_ms_per_request(home, requests, concurrency)
             with collections() as gc_floor:
                 await cpu_ms_per_request(by_hand, requests, concurrency)
-            api_ms, floor_ms = min(rounds["api"]), min(rounds["floor"])
-            median = {name: statistics.median(found) for name, found in rounds.items()}
-            print(
-                f"CPU ms per request, best and median of {rounds_of} rounds of {each}, "
-                f"{concurrency} in flight:"
-            )
-            print(f"  Home through the API: {api_ms:.2f}  {median['api']:.2f}")
-            print(f"  The same by hand:     {floor_ms:.2f}  {median['floor']:.2f}")
-            print(
-                f"  Ratio API / floor:    {api_ms / floor_ms:.2f}x  "
-                f"{median['api'] / median['floor']:.2f}x"
-            )
             for name, found in (("API", gc_api), ("floor", gc_floor)):
                 print(
                     f"Garbage collection, {name}: {found['ms'] / requests:.2f} ms CPU per "
@@ -298,6 +370,9 @@ def main() -> None:
         "--pyinstrument", action="store_true", help="a sampled call tree instead of cProfile"
     )
     parser.add_argument("--concurrency", type=int, default=1, help="requests in flight")
+    parser.add_argument(
+        "--compare-only", action="store_true", help="the side-by-side figures, no profile"
+    )
     args = parser.parse_args()
     asyncio.run(
         run(
@@ -308,6 +383,7 @@ def main() -> None:
             args.save,
             args.pyinstrument,
             args.concurrency,
+            args.compare_only,
         ),
         loop_factory=uvloop.new_event_loop,
     )

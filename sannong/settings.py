@@ -81,7 +81,7 @@ class Settings(BaseSettings):
     max_cost: int = 5000
     max_fields: int = Field(1000, description="fields of a document, fragments expanded")
     execution_plans: bool = Field(
-        True, description="run queries from cached plans (api/plans.py); false: graphql-core"
+        True, description="run queries from cached plans (api/execution); false: graphql-core"
     )
 
     trusted_documents: Path | None = Field(None, description="JSON manifest of trusted documents")

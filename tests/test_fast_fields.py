@@ -9,7 +9,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.permission import BasePermission
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
-from sannong.api.fast_fields import streamline
+from sannong.api.execution.fast_fields import streamline
 from sannong.api.schema import build_schema
 from tests.conftest import settings_for_tests
 

@@ -12,7 +12,6 @@ from strawberry import relay
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
 from strawberry.file_uploads import Upload
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.name_converter import NameConverter
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
@@ -20,9 +19,8 @@ from strawberry.types.cast import cast as strawberry_cast
 from strawberry.types.scalar import ScalarDefinition, scalar
 
 from sannong.api.errors import CodedErrors
-from sannong.api.fast_fields import streamline
+from sannong.api.execution import RememberedNames, executor_class, streamline
 from sannong.api.limits import DocumentCache, Limits, RequestValidation
-from sannong.api.plans import executor_class
 from sannong.errors import NotFound
 from sannong.resolvers.accounts import AccountMutation, AccountQuery
 from sannong.resolvers.alerts import AlertMutation, AlertQuery
@@ -114,21 +112,6 @@ def _query_type() -> type:
     return merge_types("Query", (NodeQuery, *QUERIES))
 
 
-class _RememberedNames(NameConverter):
-    """Strawberry converts each argument's and input field's name to camel case again
-    on every call (`convert_arguments`); the names are the schema's, a few hundred."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._converted: dict[str, str] = {}
-
-    def apply_naming_config(self, name: str) -> str:
-        found = self._converted.get(name)
-        if found is None:
-            found = self._converted[name] = super().apply_naming_config(name)
-        return found
-
-
 def _uploaded_file(value: object) -> UploadFile:
     """Only a file part of a multipart request is an upload. Strawberry's own scalar lets
     any JSON value through, and a string then failed inside the resolver as an internal
@@ -177,7 +160,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         extensions=extensions,
         config=StrawberryConfig(
-            disable_field_suggestions=not settings.debug, name_converter=_RememberedNames()
+            disable_field_suggestions=not settings.debug, name_converter=RememberedNames()
         ),
         scalar_overrides={Upload: UPLOAD_SCALAR},
         execution_context_class=executor_class(

@@ -20,8 +20,9 @@ path are built only for a resolver that takes them, for a list or an object, and
 an error.
 
 The results, errors and null propagation are graphql-core's (the same error texts,
-the same located paths); `tests/test_plans.py` runs documents both ways. What a plan
-does not cover runs through graphql-core unchanged: mutations and subscriptions
+the same located paths); `tests/test_plans.py` runs documents both ways, and
+`tests/test_plans_differential.py` every role's generated documents over the whole
+schema. What a plan does not cover runs through graphql-core unchanged: mutations and subscriptions
 (they run once per request anyway), introspection fields other than `__typename`,
 @defer and @stream, fragment arguments, field middleware and abort signals. @include
 and @skip may use variables: an operation gets one plan per combination of the
@@ -70,7 +71,8 @@ from graphql.language import Visitor, visit
 from graphql.pyutils import Path, gather_with_cancel, inspect, is_iterable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from sannong.api.fast_fields import attribute_of, bare_of
+from sannong.api.execution.fast_fields import attribute_of, bare_of
+from sannong.api.execution.versions import tested_versions_installed
 from sannong.api.limits import has_variable
 
 # Values of these types pass as they are; graphql-core would check and return them so.
@@ -587,13 +589,18 @@ async def _gathered_object(results: dict[str, Any], pending: list[str]) -> dict[
     return results
 
 
-def executor_class(*, planned: bool, hide_suggestions: bool) -> type[PlannedExecutor]:
-    """The executor of one schema: its own plans (or none: graphql-core runs everything),
-    and variable coercion without "Did you mean …" (enum values, input fields) when
-    suggestions are hidden."""
+def executor_class(*, planned: bool, hide_suggestions: bool) -> type[Any]:
+    """The executor of one schema: its own plans, or graphql-core's plain executor when
+    plans are off or the installed graphql-core or strawberry is not the tested release
+    (`versions.py`); variable coercion without "Did you mean …" (enum values, input
+    fields) when suggestions are hidden."""
+    base: type[StrawberryGraphQLCoreExecutionContext] = StrawberryGraphQLCoreExecutionContext
+    if planned and tested_versions_installed():
+        base = PlannedExecutor
 
-    class Executor(PlannedExecutor):
-        plans = Plans() if planned else None
+    class Executor(base):  # type: ignore[valid-type,misc]
+        if base is PlannedExecutor:
+            plans = Plans()
 
         @classmethod
         def build(cls, *args: Any, **kwargs: Any) -> Any:

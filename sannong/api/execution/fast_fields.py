@@ -18,7 +18,8 @@ none of those features with one that does the same work directly:
   is, which awaits it.
 
 A field with field extensions (permissions are one), with an exception handler for its
-type, or a subscription keeps strawberry's resolver untouched.
+type, or a subscription keeps strawberry's resolver untouched; so does every field on a
+strawberry or graphql-core release other than the tested one (`versions.py`).
 """
 
 from collections.abc import Callable
@@ -35,6 +36,8 @@ from strawberry.types.base import StrawberryList, StrawberryMaybe, StrawberryOpt
 from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 from strawberry.types.lazy_type import LazyType
+
+from sannong.api.execution.versions import tested_versions_installed
 
 type Resolve = Callable[..., Any]
 
@@ -58,6 +61,8 @@ def bare_of(resolve: Resolve) -> Callable[[Any], Any] | None:
 
 def streamline(schema: strawberry.Schema) -> int:
     """Replaces the generic resolvers of `schema` where it is safe; returns how many."""
+    if not tested_versions_installed():
+        return 0  # strawberry's internals below may have changed
     if schema.schema_converter._exception_handler_specs:
         return 0  # handlers apply per field type: keep strawberry's resolvers everywhere
     replaced = 0
