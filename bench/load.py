@@ -467,6 +467,11 @@ def api_env(uri: str, data_dir: Path) -> dict[str, str]:
         "SANNONG_METRICS_TOKEN": METRICS_TOKEN,
         "SANNONG_LOGIN_MAX_ATTEMPTS_PER_ADDRESS": "10000",
         "SANNONG_LOGIN_MAX_FAILURES_PER_PHONE": "10000",
+        # Every request of the load generator comes from one address: the per-client limits
+        # (20 per second) would answer 429 to the load itself.
+        "SANNONG_GRAPHQL_PER_SECOND_PER_CLIENT": "100000",
+        "SANNONG_GRAPHQL_BURST_PER_CLIENT": "100000",
+        "SANNONG_GRAPHQL_IN_FLIGHT_PER_CLIENT": "1000",
     }
 
 
