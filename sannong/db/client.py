@@ -1,6 +1,6 @@
 """The one database client of a process, and the counter of commands per request."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -20,6 +20,8 @@ _IGNORED = frozenset({"endSessions", "hello", "isMaster", "ismaster", "killCurso
 @dataclass
 class CommandTally:
     names: list[str] = field(default_factory=list)
+    # The commands themselves, as sent: a test explains them (tests/test_query_plans.py).
+    commands: list[Mapping[str, Any]] = field(default_factory=list)
     parent: "CommandTally | None" = None  # an enclosing tally counts the same commands
 
     @property
@@ -49,6 +51,7 @@ class _CommandListener(monitoring.CommandListener):
         tally = _current_tally.get()
         while tally is not None:
             tally.names.append(event.command_name)
+            tally.commands.append(event.command)
             tally = tally.parent
 
     # Only commands sent are counted; their outcome is the request's business.

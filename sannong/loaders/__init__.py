@@ -71,6 +71,13 @@ class Loader[K, V](DataLoader[K, V]):
         return value
 
 
+def matching(field: str, values: list[Any]) -> dict[str, Any]:
+    """The filter of documents whose `field` is one of `values`: an equality for one value
+    (most batches: one viewer, one listing), which the embedded engine answers from an
+    index that starts with `field`; it reads the whole collection for any `$in`."""
+    return {field: values[0]} if len(values) == 1 else {field: {"$in": values}}
+
+
 class ById(Loader[Any, dict[str, Any] | None]):
     """Documents by `_id`, `None` where missing; subclasses name the collection."""
 
@@ -87,11 +94,12 @@ class ById(Loader[Any, dict[str, Any] | None]):
         return [next(found) if i is not None else None for i in ids]
 
     async def batch_load(self, keys: Sequence[Any]) -> Sequence[dict[str, Any] | None]:
-        found = (
-            await self.db[self.collection]
-            .find({"_id": {"$in": list(set(keys))}}, self.projection)
-            .to_list()
-        )
+        distinct = list(set(keys))
+        # One key is read as the one document it names (`limit 1`): the embedded engine
+        # answers that by its `_id` key, while it answers any `$in` by reading the whole
+        # collection. MongoDB answers both from the `_id` index.
+        query = self.db[self.collection].find(matching("_id", distinct), self.projection)
+        found = await (query.limit(1) if len(distinct) == 1 else query).to_list()
         by_id = {doc["_id"]: doc for doc in found}
         return [by_id.get(key) for key in keys]
 
@@ -107,7 +115,7 @@ class ManyByField(Loader[Any, list[dict[str, Any]]]):
     async def batch_load(self, keys: Sequence[Any]) -> Sequence[list[dict[str, Any]]]:
         found = (
             await self.db[self.collection]
-            .find({self.field: {"$in": list(set(keys))}}, self.projection, sort=self.sort)
+            .find(matching(self.field, list(set(keys))), self.projection, sort=self.sort)
             .to_list()
         )
         groups: dict[Any, list[dict[str, Any]]] = {key: [] for key in keys}

@@ -181,9 +181,11 @@ async def resolve_token(context: HasLoaders, token: str) -> tuple[dict[str, Any]
 
     The session is read every time (a revocation counts at once); the person comes
     through the process's copies, which a change to them drops."""
-    session = await context.db.sessions.find_one(
-        {"tokenHash": hash_token(token), "expiresAt": {"$gt": now()}}
-    )
+    # One equality on the unique key: the embedded engine answers it from that index,
+    # and scans the collection for the same lookup with an expiry range beside it.
+    session = await context.db.sessions.find_one({"tokenHash": hash_token(token)})
+    if session is not None and session["expiresAt"] <= now():
+        session = None  # expired; the TTL index removes it soon
     user = session and await UserById.of(context).load(session["userId"])
     if session is None or user is None:
         raise Unauthenticated("登录已失效，请重新登录")
