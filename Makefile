@@ -88,7 +88,7 @@ test: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
 	$(BIN)/ruff format --check sannong tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
 	cd frontend && npx vue-tsc --noEmit
 	cd frontend && npx vitest run
 	cd frontend && npm run test:browser
