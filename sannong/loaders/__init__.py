@@ -5,10 +5,10 @@ A loader is created once per request and kept on the context:
     region = await RegionById.of(info.context).load(code)
 """
 
+import asyncio
 import weakref
 from collections.abc import Iterable, Sequence
-from enum import Enum
-from typing import Any, ClassVar, Final, Literal, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self, cast
 
 from strawberry.dataloader import DataLoader
 
@@ -20,15 +20,6 @@ class HasLoaders(Protocol):
     def db(self) -> Database: ...
 
     loaders: dict[type, DataLoader[Any, Any]]
-
-
-class _Unknown(Enum):
-    UNKNOWN = "unknown"
-
-
-# What `Loader.peek` answers for a key not loaded yet: only `load` can tell.
-UNKNOWN: Final = _Unknown.UNKNOWN
-type Unknown = Literal[_Unknown.UNKNOWN]
 
 
 class Loader[K, V](DataLoader[K, V]):
@@ -56,19 +47,25 @@ class Loader[K, V](DataLoader[K, V]):
     async def batch_load(self, keys: Sequence[K]) -> Sequence[V]:
         raise NotImplementedError
 
-    def peek(self, key: K) -> V | Unknown:
-        """The value `load` would give if this request loaded it already, else UNKNOWN.
+    async def load_many(self, keys: Iterable[K]) -> list[V]:
+        """`load` of each key, in one batch. Awaited one by one rather than gathered:
+        values already loaded then come without the event loop (a gather always waits
+        for a turn of it), so an execution plan can use them at once (`api/execution`)."""
+        futures = [self.load(key) for key in keys]
+        values: list[V] = []
+        try:
+            for future in futures:
+                values.append(await future)
+        except BaseException:
+            for future in futures:  # their errors are seen, as a gather sees them
+                cast("asyncio.Future[V]", future).add_done_callback(_seen)
+            raise
+        return values
 
-        Awaiting `load` costs a future, a batch dispatched in a task of its own and, in
-        graphql-core, a task per awaiting field; a resolver that finds the value here
-        answers at once instead (`DocumentNode.load_now`)."""
-        future = self.cache_map.get(key)
-        if future is None or not future.done() or future.cancelled():
-            return UNKNOWN
-        if future.exception() is not None:
-            return UNKNOWN  # `load` raises it again
-        value: V = future.result()
-        return value
+
+def _seen(future: "asyncio.Future[Any]") -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 class ById(Loader[Any, dict[str, Any] | None]):
