@@ -531,6 +531,11 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                         waits_for = context.run(value.send, None)
                     except StopIteration as answered:
                         value = answered.value
+                    except Exception as error:
+                        # Counted when a task would have run it, as in graphql-core: a
+                        # non-null field's error then leaves its siblings the same time
+                        # to fail as there, so the answers hold the same errors.
+                        return self.settled(_raised(error), None, field, path, parent_path)
                     else:
                         rest = _resumed(value, waits_for, context)
                         return self.settled(rest, field.complete, field, path, parent_path)
@@ -634,6 +639,10 @@ def _rest(
             waits_for = context.run(step, argument)
         except StopIteration as answered:
             return answered.value
+
+
+async def _raised(error: Exception) -> Any:
+    raise error
 
 
 async def _gathered_object(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
