@@ -19,6 +19,13 @@ plan, a field costs its resolver call and what its value needs; a resolve info a
 path are built only for a resolver that takes them, for a list or an object, and for
 an error.
 
+A coroutine a resolver returns is run at once up to its first wait (`_resumed`), in a
+context of its own as a task would run it: when the loads it awaits are in already
+(futures already done do not suspend) its value is used there, which saves the task
+graphql-core would make for it and a turn of the event loop; otherwise the rest is
+awaited alongside its siblings. Loads issued meanwhile still batch: a DataLoader
+dispatches on the next turn of the loop, after the whole synchronous pass.
+
 The results, errors and null propagation are graphql-core's (the same error texts,
 the same located paths); `tests/test_plans.py` runs documents both ways, and
 `tests/test_plans_differential.py` every role's generated documents over the whole
