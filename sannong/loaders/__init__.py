@@ -5,10 +5,9 @@ A loader is created once per request and kept on the context:
     region = await RegionById.of(info.context).load(code)
 """
 
-import asyncio
 import weakref
 from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, Protocol, Self, cast
+from typing import Any, ClassVar, Protocol, Self
 
 from strawberry.dataloader import DataLoader
 
@@ -46,26 +45,6 @@ class Loader[K, V](DataLoader[K, V]):
 
     async def batch_load(self, keys: Sequence[K]) -> Sequence[V]:
         raise NotImplementedError
-
-    async def load_many(self, keys: Iterable[K]) -> list[V]:
-        """`load` of each key, in one batch. Awaited one by one rather than gathered:
-        values already loaded then come without the event loop (a gather always waits
-        for a turn of it), so an execution plan can use them at once (`api/execution`)."""
-        futures = [self.load(key) for key in keys]
-        values: list[V] = []
-        try:
-            for future in futures:
-                values.append(await future)
-        except BaseException:
-            for future in futures:  # their errors are seen, as a gather sees them
-                cast("asyncio.Future[V]", future).add_done_callback(_seen)
-            raise
-        return values
-
-
-def _seen(future: "asyncio.Future[Any]") -> None:
-    if not future.cancelled():
-        future.exception()
 
 
 class ById(Loader[Any, dict[str, Any] | None]):
