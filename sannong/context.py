@@ -14,7 +14,6 @@ from sannong.db import Database
 from sannong.errors import Unauthenticated
 from sannong.integrations.events import DELIVERED, Event, EventFeed, Topic
 from sannong.integrations.sms import SmsProvider
-from sannong.loaders import UNKNOWN, Unknown
 from sannong.loaders.accounts import UserById
 from sannong.media import PhotoStore
 from sannong.rules.accounts import resolve_token
@@ -74,10 +73,6 @@ class Context:
                 self._viewer_lookup = asyncio.ensure_future(self._look_up_viewer())
             await self._viewer_lookup
         return self._viewer
-
-    def viewer_now(self) -> Viewer | Unknown | None:
-        """The viewer if already looked up, else UNKNOWN: for fields answered at once."""
-        return self._viewer if self._viewer_loaded else UNKNOWN
 
     async def _look_up_viewer(self) -> None:
         token = self.bearer_token()

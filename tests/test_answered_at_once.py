@@ -1,24 +1,24 @@
-"""Related objects already at hand are answered at once (`DocumentNode.load_now`,
-`Loader.peek`): the same answers as when they come from the database, and only for
-types visible to everyone."""
+"""Related objects already at hand are answered at once (the execution plans run a
+resolver up to its first wait; loaded values do not make it wait): the same answers as
+when they come from the database."""
 
+import asyncio
+import inspect
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import strawberry
 from bson import ObjectId
+from graphql import ExecutionResult, execute, parse
 from strawberry.dataloader import DataLoader
 
+from sannong.api.execution import executor_class, streamline
 from sannong.db import Database
 from sannong.db.client import count_commands
-from sannong.loaders import UNKNOWN
 from sannong.loaders.accounts import UserById
 from sannong.loaders.shared import SHARED
-from sannong.types.accounts import User
-from sannong.types.common import then
-from sannong.types.experts import Expert
-from sannong.types.market import Listing
-from sannong.types.prices import Commodity
 from tests.experts import SCHEDULE, expert
 from tests.experts import lecture as lecture_input
 from tests.factories import Api
@@ -85,39 +85,27 @@ async def test_people_and_the_catalogue_read_alike_from_the_database_or_copies(
     assert listing["seller"] == {"name": "李卖家"}  # a change drops the copy at once
 
 
-async def test_peek_tells_only_what_the_request_or_the_process_has(db: Database) -> None:
+async def test_the_process_copy_comes_as_a_done_future(db: Database) -> None:
+    """`SharedById.load` hands out the process's copy already done, so awaiting it does
+    not suspend (the execution plans then answer the field at once)."""
     SHARED.clear()
     person = {"_id": ObjectId(), "name": "张三", "role": "FARMER", "phone": "13800009999"}
     await db.users.insert_one(person)
     gone = ObjectId()
 
     first = UserById.of(Request(db))
-    assert first.peek(person["_id"]) is UNKNOWN
-    assert first.peek(gone) is UNKNOWN
     assert (await first.load(person["_id"]))["name"] == "张三"  # type: ignore[index]
     assert await first.load(gone) is None
-    assert first.peek(person["_id"])["name"] == "张三"  # type: ignore[index]
-    assert first.peek(gone) is None  # this request knows it is missing
 
     later_request = UserById.of(Request(db))
-    assert later_request.peek(person["_id"])["name"] == "张三"  # type: ignore[index]
-    assert later_request.peek(gone) is UNKNOWN  # a missing document is asked for again
-
-
-def test_only_types_visible_to_everyone_are_answered_without_their_rule() -> None:
-    assert User._visible_to_all() and Expert._visible_to_all() and Commodity._visible_to_all()
-    assert not Listing._visible_to_all()  # hidden or closed listings: the viewer decides
-
-
-async def test_then_applies_now_or_once_awaited() -> None:
-    assert then(2, lambda n: n * 10) == 20
-
-    async def two() -> int:
-        return 2
-
-    later_value = then(two(), lambda n: n * 10)
-    assert not isinstance(later_value, int)
-    assert await later_value == 20
+    with count_commands() as tally:
+        kept = later_request.load(person["_id"])
+        assert isinstance(kept, asyncio.Future) and kept.done()
+        assert kept.result()["name"] == "张三"
+        missing = later_request.load(gone)
+        assert not missing.done()  # a missing document is asked for again
+        assert await missing is None
+    assert tally.count == 1
 
 
 async def test_read_flags_come_with_the_page_only_when_asked(api: Api) -> None:
@@ -138,3 +126,65 @@ async def test_read_flags_come_with_the_page_only_when_asked(api: Api) -> None:
     read = {e["node"]["title"]: e["node"]["read"] for e in result["data"]["notices"]["edges"]}
     assert read == {"第一号通知": True, "第二号通知": False}
     assert with_flags.count == without.count + 1  # the reader's receipts, once
+
+
+WAITING: ContextVar[str] = ContextVar("waiting", default="")
+
+
+@strawberry.type
+class _Query:
+    @strawberry.field
+    async def at_hand(self, info: strawberry.Info) -> str:
+        value: str = await info.context["done"]
+        return value
+
+    @strawberry.field
+    async def later(self, info: strawberry.Info) -> str:
+        # Set before the wait and reset after it, as pymongo's timeouts are: the rest
+        # must run in the context its first step ran in.
+        token = WAITING.set("waiting")
+        try:
+            value: str = await info.context["pending"]
+        finally:
+            WAITING.reset(token)
+        return value
+
+
+def _planned_schema() -> strawberry.Schema:
+    schema = strawberry.Schema(
+        _Query, execution_context_class=executor_class(planned=True, hide_suggestions=True)
+    )
+    streamline(schema)
+    return schema
+
+
+async def test_a_resolver_whose_value_is_in_answers_without_a_task() -> None:
+    schema = _planned_schema()
+    done = asyncio.get_running_loop().create_future()
+    done.set_result("现在")
+    result = execute(
+        schema._schema,
+        parse("{ atHand }"),
+        context_value={"done": done},
+        executor_class=schema.execution_context_class,
+    )
+    assert not inspect.isawaitable(result)  # answered in the call: nothing left to await
+    assert isinstance(result, ExecutionResult)
+    assert result.data == {"atHand": "现在"} and result.errors is None
+
+
+async def test_resolvers_waiting_on_one_future_both_get_its_value() -> None:
+    schema = _planned_schema()
+    pending = asyncio.get_running_loop().create_future()
+    result = execute(
+        schema._schema,
+        parse("{ a: later b: later }"),
+        context_value={"pending": pending},
+        executor_class=schema.execution_context_class,
+    )
+    assert inspect.isawaitable(result)
+    asyncio.get_running_loop().call_soon(pending.set_result, "稍后")
+    answered = await result
+    assert answered.errors is None
+    assert answered.data == {"a": "稍后", "b": "稍后"}
+    assert WAITING.get() == ""

@@ -1,6 +1,7 @@
 """Execution plans answer every role's generated documents over the whole schema exactly
 as graphql-core's executor does: the same data, the same errors (in any order) with the
-same messages, codes, paths and locations, the same extensions.
+same messages, codes, paths and locations, the same extensions (where a failed
+non-null root field nulls the whole answer, the errors that nulled it: see `settled`).
 
 The demo data is seeded; the API is asked each document twice, once with the plans and
 once with `SANNONG_EXECUTION_PLANS=false` (its schema swapped in the same app, so the
@@ -71,6 +72,20 @@ def comparable(body: bytes) -> dict[str, Any]:
     }
 
 
+def settled(answer: dict[str, Any]) -> dict[str, Any]:
+    """What an answer must agree on. When a non-null root field fails, `data` is null and
+    its siblings are cancelled: which of their errors were recorded before that depends on
+    the event loop's turns (graphql-core's own answer to one document varies from run to
+    run), so such an answer agrees on its data and on the root fields' errors, the ones
+    that nulled it."""
+    if "data" not in answer or answer["data"] is not None:
+        return answer
+    return {
+        **answer,
+        "errors": [e for e in answer["errors"] if len(orjson.loads(e).get("path") or ()) <= 1],
+    }
+
+
 # Some generated documents leave one of the driver's database connections unclosed, and
 # Python says so when it collects the socket. It happens with graphql-core's executor
 # alone too (plans off both ways), so it is not the plans'; likely sibling fields
@@ -118,7 +133,11 @@ async def test_plans_answer_every_roles_documents_as_graphql_core(
                 response = await api.http.post("/graphql", json=body, headers=headers)
                 answers.append((response.status_code, comparable(response.content)))
             view.schema = planned
-            assert answers[1] == answers[0], f"{role}, seed {number}:\n{document}\n{variables}"
+            (plain_status, plain_answer), (planned_status, planned_answer) = answers
+            assert (planned_status, settled(planned_answer)) == (
+                plain_status,
+                settled(plain_answer),
+            ), f"{role}, seed {number}:\n{document}\n{variables}"
             compared += 1
             answered += answers[0][1].get("data") is not None
             errors = [orjson.loads(e) for e in answers[0][1]["errors"]]

@@ -7,8 +7,7 @@ A loader is created once per request and kept on the context:
 
 import weakref
 from collections.abc import Iterable, Sequence
-from enum import Enum
-from typing import Any, ClassVar, Final, Literal, Protocol, Self
+from typing import Any, ClassVar, Protocol, Self
 
 from strawberry.dataloader import DataLoader
 
@@ -20,15 +19,6 @@ class HasLoaders(Protocol):
     def db(self) -> Database: ...
 
     loaders: dict[type, DataLoader[Any, Any]]
-
-
-class _Unknown(Enum):
-    UNKNOWN = "unknown"
-
-
-# What `Loader.peek` answers for a key not loaded yet: only `load` can tell.
-UNKNOWN: Final = _Unknown.UNKNOWN
-type Unknown = Literal[_Unknown.UNKNOWN]
 
 
 class Loader[K, V](DataLoader[K, V]):
@@ -55,20 +45,6 @@ class Loader[K, V](DataLoader[K, V]):
 
     async def batch_load(self, keys: Sequence[K]) -> Sequence[V]:
         raise NotImplementedError
-
-    def peek(self, key: K) -> V | Unknown:
-        """The value `load` would give if this request loaded it already, else UNKNOWN.
-
-        Awaiting `load` costs a future, a batch dispatched in a task of its own and, in
-        graphql-core, a task per awaiting field; a resolver that finds the value here
-        answers at once instead (`DocumentNode.load_now`)."""
-        future = self.cache_map.get(key)
-        if future is None or not future.done() or future.cancelled():
-            return UNKNOWN
-        if future.exception() is not None:
-            return UNKNOWN  # `load` raises it again
-        value: V = future.result()
-        return value
 
 
 def matching(field: str, values: list[Any]) -> dict[str, Any]:

@@ -13,12 +13,13 @@ under way while a change was announced is used by its request but not kept. The
 documents are shared between requests: nothing may change a loaded document in place.
 """
 
+import asyncio
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, ClassVar
 
-from sannong.loaders import UNKNOWN, ById, Unknown
+from sannong.loaders import ById
 
 type Key = tuple[str, str, Any]  # database, loader or collection, _id or list key
 
@@ -86,13 +87,18 @@ class SharedById(ById):
         super().__init_subclass__(**kwargs)
         SharedById.kinds.append(cls)
 
-    def peek(self, key: Any) -> dict[str, Any] | Unknown | None:
-        """Also the process's copy (then kept for the rest of the request)."""
-        found = super().peek(key)
-        if found is UNKNOWN and (doc := SHARED.get((self.db.name, type(self).__name__, key))):
-            self.prime(key, doc)
-            return doc
-        return found
+    def load(self, key: Any) -> Awaitable[dict[str, Any] | None]:
+        """The process's copy, when there is one, comes as a future already done (kept for
+        the rest of the request): awaiting it does not wait for the event loop."""
+        if self.cache_map.get(key) is None and (
+            doc := SHARED.get((self.db.name, type(self).__name__, key))
+        ):
+            # `prime` would also scan the pending batch, which cannot hold this key.
+            future: asyncio.Future[dict[str, Any] | None] = self.loop.create_future()
+            future.set_result(doc)
+            self.cache_map.set(key, future)
+            return future
+        return super().load(key)
 
     async def batch_load(self, keys: Sequence[Any]) -> Sequence[dict[str, Any] | None]:
         name = type(self).__name__

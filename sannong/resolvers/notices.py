@@ -116,8 +116,8 @@ class NoticeQuery:
             within_region=bool(within_region),
         )
         # The reader's receipts, asked for alongside the page when its read flags are
-        # selected: the flags are then answered at once (`Notice.read`), not awaited one
-        # by one. The same one command as before (the loader's), only sooner.
+        # selected: each flag's load (`Notice.read`) then finds it in, so the plans answer it
+        # without waiting a turn. The same one command as before (the loader's), only sooner.
         receipts = None
         if viewer is not None and _selects(info.selected_fields, _RECEIPT_FIELDS):
             receipts = ReceiptsByReader.of(context).load(viewer.id)

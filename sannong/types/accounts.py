@@ -12,7 +12,7 @@ from sannong.rules.accounts import phone_visible_to
 from sannong.rules.notices import unread_notice_count
 from sannong.rules.notifications import unread_count
 from sannong.security import mask_phone
-from sannong.types.common import DocumentNode, Soon, UserError
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.prices import Commodity
 from sannong.types.regions import Region
 
@@ -76,11 +76,9 @@ class User(DocumentNode):
     async def admin_region(self, info: strawberry.Info) -> Region | None:
         return await Region.load(info, self.doc.get("scopeRegionId"))
 
-    @strawberry.field(
-        description="Commodities whose prices the person follows", graphql_type=list[Commodity]
-    )
-    def followed_commodities(self, info: strawberry.Info) -> Soon[list[Commodity]]:
-        return Commodity.load_many_now(info, self.doc.get("followedCommodityIds", []))
+    @strawberry.field(description="Commodities whose prices the person follows")
+    async def followed_commodities(self, info: strawberry.Info) -> list[Commodity]:
+        return await Commodity.load_many(info, self.doc.get("followedCommodityIds", []))
 
 
 @strawberry.type

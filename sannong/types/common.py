@@ -1,6 +1,5 @@
 """Shapes every domain shares: connections, user errors, global IDs."""
 
-import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from enum import Enum
 from typing import Any, ClassVar, Self
@@ -15,7 +14,7 @@ from strawberry.types.field import StrawberryField
 from sannong.db import object_id
 from sannong.db.pagination import Page
 from sannong.errors import BadUserInput, Failure, InputErrorCode, RuleError
-from sannong.loaders import UNKNOWN, ById
+from sannong.loaders import ById
 from sannong.media import AttachmentErrorCode, PhotoErrorCode
 from sannong.rules.accounts import AccountErrorCode
 from sannong.rules.articles import ArticleErrorCode
@@ -30,25 +29,6 @@ from sannong.rules.notices import NoticeErrorCode
 from sannong.rules.prices import PriceErrorCode
 from sannong.rules.questions import QuestionErrorCode
 from sannong.rules.regions import RegionErrorCode
-
-# A resolver's answer now, or (when it must wait for the database) an awaitable of it:
-# graphql-core awaits what is awaitable. A field answered at once costs a fraction of
-# an awaited one (no coroutine, no task to run it alongside its siblings), so fields
-# that usually find their object in the request's or the process's copies say so with
-# `@strawberry.field(graphql_type=...)` and return `Soon[...]` (`DocumentNode.load_now`).
-type Soon[T] = T | Awaitable[T]
-
-
-def then[T, R](value: Soon[T], make: Callable[[T], R]) -> Soon[R]:
-    """`make(value)`, now or once `value` is there."""
-    if inspect.isawaitable(value):
-        awaited: Awaitable[T] = value
-
-        async def later() -> R:
-            return make(await awaited)
-
-        return later()
-    return make(value)
 
 
 def _union_of_codes(*enums: type[Enum]) -> type[Enum]:
@@ -216,35 +196,6 @@ class DocumentNode(relay.Node):
         if key is None:
             return None
         return await cls._shown(info, await cls.loader.of(info.context).load(key))
-
-    @classmethod
-    def load_now(cls, info: strawberry.Info, key: Any) -> Soon[Self | None]:
-        """`load`, answered at once when the document is already at hand (this request
-        or the process loaded it: `Loader.peek`) and the type is visible to everyone;
-        otherwise `load`'s awaitable."""
-        if key is None:
-            return None
-        if cls._visible_to_all():
-            doc = cls.loader.of(info.context).peek(key)
-            if doc is not UNKNOWN:
-                return None if doc is None else cls.from_doc(doc)
-        return cls.load(info, key)
-
-    @classmethod
-    def load_many_now(cls, info: strawberry.Info, keys: Iterable[Any]) -> Soon[list[Self]]:
-        """`load_many`, at once when every document is at hand (as `load_now`)."""
-        keys = list(keys)
-        if cls._visible_to_all():
-            loader = cls.loader.of(info.context)
-            docs = [loader.peek(key) for key in keys]
-            if UNKNOWN not in docs:
-                return [cls.from_doc(doc) for doc in docs if doc is not None and doc is not UNKNOWN]
-        return cls.load_many(info, keys)
-
-    @classmethod
-    def _visible_to_all(cls) -> bool:
-        """No visibility rule of its own: `visible_to` needs no viewer, nothing to await."""
-        return cls.visible_to.__func__ is DocumentNode.visible_to.__func__  # type: ignore[attr-defined]
 
     @classmethod
     async def load_many(cls, info: strawberry.Info, keys: Iterable[Any]) -> list[Self]:

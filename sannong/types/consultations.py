@@ -24,7 +24,7 @@ from sannong.rules.consultations import (
     consultation_visible_to,
 )
 from sannong.types.accounts import User
-from sannong.types.common import DocumentNode, Soon, UserError
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.experts import Expert, Photo
 from sannong.types.questions import Question
 
@@ -61,9 +61,9 @@ class ConsultationSlot(DocumentNode):
             doc=doc,
         )
 
-    @strawberry.field(graphql_type=Expert | None)
-    def expert(self, info: strawberry.Info) -> Soon[Expert | None]:
-        return Expert.load_now(info, self.doc["expertId"])
+    @strawberry.field
+    async def expert(self, info: strawberry.Info) -> Expert | None:
+        return await Expert.load(info, self.doc["expertId"])
 
     @strawberry.field(description="The booking, for its two parties only")
     async def consultation(self, info: strawberry.Info) -> "Consultation | None":
@@ -170,9 +170,9 @@ class Consultation(DocumentNode):
     async def slot(self, info: strawberry.Info) -> ConsultationSlot | None:
         return await ConsultationSlot.load(info, self.doc["slotId"])
 
-    @strawberry.field(graphql_type=Expert | None)
-    def expert(self, info: strawberry.Info) -> Soon[Expert | None]:
-        return Expert.load_now(info, self.doc["expertId"])
+    @strawberry.field
+    async def expert(self, info: strawberry.Info) -> Expert | None:
+        return await Expert.load(info, self.doc["expertId"])
 
     @strawberry.field
     async def farmer(self, info: strawberry.Info) -> User | None:
@@ -298,9 +298,9 @@ class VideoSession(DocumentNode):
             doc=doc,
         )
 
-    @strawberry.field(graphql_type=Expert | None)
-    def expert(self, info: strawberry.Info) -> Soon[Expert | None]:
-        return Expert.load_now(info, self.doc["expertId"])
+    @strawberry.field
+    async def expert(self, info: strawberry.Info) -> Expert | None:
+        return await Expert.load(info, self.doc["expertId"])
 
     @strawberry.field(description="The recording, once the lecturer adds it")
     def replay_url(self) -> str | None:

@@ -10,7 +10,7 @@ from sannong.loaders.experts import ExpertById
 from sannong.media import photo_url, thumbnail_url
 from sannong.rules.experts import Specialty, rating_average
 from sannong.types.accounts import User
-from sannong.types.common import DocumentNode, Soon, UserError, then
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.regions import Region
 
 __all__ = ["Specialty"]
@@ -78,9 +78,10 @@ class Expert(DocumentNode):
     async def user(self, info: strawberry.Info) -> User | None:
         return await User.load(info, self.doc["_id"])
 
-    @strawberry.field(graphql_type=str)
-    def name(self, info: strawberry.Info) -> Soon[str]:
-        return then(User.load_now(info, self.doc["_id"]), lambda user: user.name if user else "")
+    @strawberry.field
+    async def name(self, info: strawberry.Info) -> str:
+        user = await User.load(info, self.doc["_id"])
+        return user.name if user else ""
 
     @strawberry.field(description="Regions served: questions from inside them are routed here")
     async def regions(self, info: strawberry.Info) -> list[Region]:

@@ -22,7 +22,7 @@ from sannong.rules.market import (
     parties_see_phones,
 )
 from sannong.types.accounts import User
-from sannong.types.common import DocumentNode, Soon, UserError
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.regions import Region
 
 __all__ = ["ListingCategory", "ListingSort", "ListingStatus", "OrderRole", "OrderStatus"]
@@ -96,9 +96,9 @@ class Listing(DocumentNode):
     async def visible_to(cls, info: strawberry.Info, doc: dict[str, Any]) -> bool:
         return listing_visible_to(await info.context.viewer(), doc)
 
-    @strawberry.field(graphql_type=User | None)
-    def seller(self, info: strawberry.Info) -> Soon[User | None]:
-        return User.load_now(info, self.doc["sellerId"])
+    @strawberry.field
+    async def seller(self, info: strawberry.Info) -> User | None:
+        return await User.load(info, self.doc["sellerId"])
 
     @strawberry.field(description="The village the produce is in")
     async def region(self, info: strawberry.Info) -> Region | None:

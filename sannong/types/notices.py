@@ -8,14 +8,13 @@ import strawberry
 from strawberry import relay
 from strawberry.file_uploads import Upload
 
-from sannong.loaders import UNKNOWN
 from sannong.loaders.notices import NoticeById, ReceiptsByReader
 from sannong.media import attachment_url, thumbnail_url
 from sannong.money import fen_to_yuan
 from sannong.rules.finance import LineKind, category_totals, statement_warnings
 from sannong.rules.notices import CATEGORY_LABELS, NoticeCategory, NoticeStatus
 from sannong.types.accounts import User
-from sannong.types.common import DocumentNode, Soon, UserError
+from sannong.types.common import DocumentNode, UserError
 from sannong.types.regions import Region
 
 strawberry.enum(
@@ -261,22 +260,8 @@ class Notice(DocumentNode):
     def _own(self, receipts: list[dict[str, Any]]) -> dict[str, Any] | None:
         return next((r for r in receipts if r["noticeId"] == self.doc["_id"]), None)
 
-    @strawberry.field(
-        description="The viewer has opened it (null when signed out)", graphql_type=bool | None
-    )
-    def read(self, info: strawberry.Info) -> Soon[bool | None]:
-        # At once when the viewer's receipts are in already (Home's unread count asked
-        # for them while the page was being read): one flag per notice of the page.
-        viewer = info.context.viewer_now()
-        if viewer is None:
-            return None
-        if viewer is not UNKNOWN:
-            receipts = ReceiptsByReader.of(info.context).peek(viewer.id)
-            if receipts is not UNKNOWN:
-                return self._own(receipts) is not None
-        return self._read_later(info)
-
-    async def _read_later(self, info: strawberry.Info) -> bool | None:
+    @strawberry.field(description="The viewer has opened it (null when signed out)")
+    async def read(self, info: strawberry.Info) -> bool | None:
         if await info.context.viewer() is None:
             return None
         return await self._receipt(info) is not None

@@ -17,7 +17,7 @@ from sannong.money import fen_to_yuan
 from sannong.rules.price_alerts import price_alert_visible_to
 from sannong.rules.price_history import PriceHistory
 from sannong.rules.prices import WEEK_BEFORE, change_pct, day_entry, days_before, month_id
-from sannong.types.common import DocumentNode, Soon, UserError, node_key, then
+from sannong.types.common import DocumentNode, UserError, node_key
 from sannong.types.regions import Region
 
 
@@ -143,17 +143,14 @@ class PriceQuote:
     async def market(self, info: strawberry.Info) -> Market | None:
         return await Market.load(info, self.market_key)
 
-    @strawberry.field(
-        description="Change of the average price against a week before, in %",
-        graphql_type=float | None,
-    )
-    def change_pct_7d(self, info: strawberry.Info) -> Soon[float | None]:
+    @strawberry.field(description="Change of the average price against a week before, in %")
+    async def change_pct_7d(self, info: strawberry.Info) -> float | None:
         if "weekBeforeFen" in self.doc:  # kept with the quote (rules/prices.refresh_week_before)
             return change_pct(self.avg_fen, self.doc["weekBeforeFen"])
-        before: Soon[int | None] = _week_before(
+        week_before = await _week_before(
             info, self.commodity_key, self.market_key, self.date.isoformat()
         )
-        return then(before, lambda week_before: change_pct(self.avg_fen, week_before))
+        return change_pct(self.avg_fen, week_before)
 
 
 @strawberry.type(description="Low, average and high of one day")

@@ -10,7 +10,9 @@ internals, so each piece is checked against the releases it was tested with
   and resolver objects.
 - `plans.py`: graphql-core's executor repeats its per-field bookkeeping (collecting
   selections, field lookups, resolve infos, paths, type checks) for every object of
-  every request; a query runs from a plan made once per operation. Subclasses
+  every request; a query runs from a plan made once per operation, and a resolver's
+  coroutine runs at once up to its first wait, so one whose loads are in already
+  answers without a task (domain code just awaits). Subclasses
   strawberry's execution context and graphql-core's `Executor`, calls its
   `collect_fields`, `collect_subfields` and `get_argument_values`.
 - `names.py`: strawberry converts argument names to camel case on every call; they are
