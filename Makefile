@@ -21,7 +21,7 @@ INSTALL_PIP = sed -n '/^pip==/,/[^\\]$$/p' $< | $(PIP_INSTALL) --require-hashes 
 INSTALL_LOCK = $(PIP_INSTALL) --require-hashes -r $<
 INSTALL_PROJECT := $(PIP_INSTALL) --no-deps --no-build-isolation -e .
 
-.PHONY: run test lint format schema bench bench-app app screenshots clean lock upgrade
+.PHONY: run test check-python check-app lint format schema bench bench-app app screenshots clean lock upgrade
 
 # The farmer's app (frontend/): built with the machine's Node.js and npm, again only when
 # its sources or its lock file changed. The build also writes the trusted documents.
@@ -83,15 +83,24 @@ run:
 	$(BIN)/sannong seed --if-empty
 	SANNONG_TRUSTED_DOCUMENTS=$${SANNONG_TRUSTED_DOCUMENTS:-$(DOCUMENTS)} $(BIN)/sannong serve
 
-test: $(STAMP) $(APP_STAMP) | $(CHROMIUM)
+# Two cores: the set-up steps run side by side, then the Python and the app's static checks,
+# then pytest in two processes, then the browser files two at a time (`e2e/run.mjs`).
+# `-O` keeps each step's output in one piece.
+test:
+	$(MAKE) --no-print-directory -j2 -O $(STAMP) $(APP_STAMP) $(CHROMIUM)
+	$(MAKE) --no-print-directory -j2 -O check-python check-app
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
+	cd frontend && npm run test:browser
+
+check-python: $(STAMP)
 	$(BIN)/ruff check sannong tests bench
 	$(BIN)/ruff format --check sannong tests bench
 	$(BIN)/lint-imports
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=15
+
+check-app: $(APP_STAMP)
 	cd frontend && npx vue-tsc --noEmit
 	cd frontend && npx vitest run
-	cd frontend && npm run test:browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix sannong tests bench
