@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from sannong.db import Database
 from sannong.db.client import open_command_client
@@ -21,6 +22,14 @@ from sannong.db.indexes import ensure_indexes
 from sannong.seed.regions import seed_regions
 from tests.factories import Api, codes
 from tests.servers import serving
+
+# The driver's half-made socket, when a connection attempt to the paused database is
+# cancelled: PyMongo's async connection creation does not close its socket then (PYTHON-5867,
+# open upstream), so the garbage collector closes it and Python says so. It is the driver's,
+# not a connection of ours left open; only this one warning is let through, in these tests.
+DRIVER_SOCKET_LEFT_TO_COLLECTOR = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
+)
 
 PAUSE_SECONDS = 2.5  # longer than the API's database timeout (2 s)
 

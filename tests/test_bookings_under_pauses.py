@@ -18,7 +18,16 @@ import pytest
 
 from tests.experts import BOOK, expert, key_of, later
 from tests.factories import Api, Person, codes
-from tests.pauses import Stack, burst_with_pause, pausable_stack, settled, unavailable
+from tests.pauses import (
+    DRIVER_SOCKET_LEFT_TO_COLLECTOR,
+    Stack,
+    burst_with_pause,
+    pausable_stack,
+    settled,
+    unavailable,
+)
+
+pytestmark = DRIVER_SOCKET_LEFT_TO_COLLECTOR
 
 ROUNDS = 3
 FARMERS = 30

@@ -16,7 +16,16 @@ import pytest
 
 from tests.experts import REGISTER, SCHEDULE, expert, key_of, lecture
 from tests.factories import Api, Person
-from tests.pauses import Stack, burst_with_pause, pausable_stack, settled, until_answered
+from tests.pauses import (
+    DRIVER_SOCKET_LEFT_TO_COLLECTOR,
+    Stack,
+    burst_with_pause,
+    pausable_stack,
+    settled,
+    until_answered,
+)
+
+pytestmark = DRIVER_SOCKET_LEFT_TO_COLLECTOR
 
 ROUNDS = 3
 FARMERS = 40

@@ -19,7 +19,16 @@ from bson import ObjectId
 from sannong.rules.market import OPEN_STATUSES
 from tests.factories import Api, Person, gid
 from tests.market import CANCEL, PLACE, create_listing
-from tests.pauses import Stack, burst_with_pause, pausable_stack, settled, until_answered
+from tests.pauses import (
+    DRIVER_SOCKET_LEFT_TO_COLLECTOR,
+    Stack,
+    burst_with_pause,
+    pausable_stack,
+    settled,
+    until_answered,
+)
+
+pytestmark = DRIVER_SOCKET_LEFT_TO_COLLECTOR
 
 ROUNDS = 5
 ORDERS_PER_ROUND = 60
