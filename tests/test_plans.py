@@ -1,4 +1,4 @@
-"""`api/plans.py` answers as graphql-core does: the same data, the same errors at the same
+"""`api/execution/plans.py` answers as graphql-core does: the same data, the same errors at the same
 paths, the same nulls propagated; and the API keeps one plan per repeated operation."""
 
 import asyncio
