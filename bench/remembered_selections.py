@@ -24,17 +24,14 @@ from typing import Any, ClassVar
 
 import strawberry
 from graphql import (
-    BooleanValueNode,
-    DirectiveNode,
-    FragmentDefinitionNode,
     GraphQLObjectType,
     OperationDefinitionNode,
     OperationType,
-    VariableNode,
 )
 from graphql.execution.collect_fields import CollectedFields, FieldDetailsList, FragmentDetails
-from graphql.language import Visitor, visit
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from sannong.api.execution.plans import condition_variables
 
 # Collected fields kept per operation, one set per combination of its @include/@skip
 # values: a screen has one or two (signed in or not); 2^k for k variables is unbounded.
@@ -53,34 +50,10 @@ class _Operation:
     ) -> None:
         # Kept alive with the cache, so the ids of their nodes name nothing else meanwhile.
         self.operation, self.fragments = operation, fragments
-        self.condition_variables = _condition_variables(
+        self.condition_variables = condition_variables(
             [operation, *(each.definition for each in fragments.values())]
         )
         self.selections: dict[tuple[Any, ...], _Selections] = {}
-
-
-def _condition_variables(definitions: list[Any]) -> tuple[str, ...] | None:
-    """The variables @include and @skip read; None where the collected fields would hold
-    per-request state (@defer, @stream, fragment arguments) and are not to be kept."""
-    names: set[str] = set()
-    kept = True
-
-    class Directives(Visitor):
-        def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
-            nonlocal kept
-            if node.name.value in ("defer", "stream"):
-                kept = False
-            for argument in node.arguments or ():
-                if isinstance(argument.value, VariableNode):
-                    names.add(argument.value.name.value)
-                elif not isinstance(argument.value, BooleanValueNode):
-                    kept = False
-
-    for definition in definitions:
-        if isinstance(definition, FragmentDefinitionNode) and definition.variable_definitions:
-            return None
-        visit(definition, Directives())
-    return tuple(sorted(names)) if kept else None
 
 
 class OperationCache:

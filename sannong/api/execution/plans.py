@@ -357,7 +357,7 @@ class _Abstract(_Completion):
             try:
                 found = self.objects[runtime.name] = _Object(run, runtime, self.details)
             except _Unplannable as error:
-                # Cannot happen after validation and the checks of `_condition_variables`
+                # Cannot happen after validation and the checks of `condition_variables`
                 # (introspection only at the root, no @defer); a field error if it does.
                 raise TypeError(f"No plan for {runtime.name}: {error}") from error
         return found.complete(run, value, field, path)
@@ -389,10 +389,10 @@ class _Operation:
     def __init__(self, operation: OperationDefinitionNode, fragments: Iterable[Any]) -> None:
         self.operation = operation  # kept alive, so its id names nothing else meanwhile
         self.plans: dict[tuple[Any, ...], _Object | None] = {}
-        self.condition_variables = _condition_variables([operation, *fragments])
+        self.condition_variables = condition_variables([operation, *fragments])
 
 
-def _condition_variables(definitions: list[Any]) -> tuple[str, ...] | None:
+def condition_variables(definitions: list[Any]) -> tuple[str, ...] | None:
     """The variables @include and @skip read; None if a directive makes it unplannable."""
     names: set[str] = set()
     unplannable = False
